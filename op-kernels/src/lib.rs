@@ -1,0 +1,1 @@
+//! opkit's built-in operators and SIMD layer (filled by the kernels work).

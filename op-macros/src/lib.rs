@@ -1,0 +1,1 @@
+//! The `#[custom_op]` attribute (filled by the macro work).

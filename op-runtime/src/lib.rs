@@ -14,10 +14,34 @@ mod tensor;
 
 mod error;
 
-pub use device::Device;
-pub use dtype::{DType, Element};
+// Ops: registration, lookup, calling, dispatch.
+mod bind;
+mod call;
+mod dispatch;
+mod meta;
+mod opcheck;
+mod record;
+mod registry;
+mod suggest;
+mod value;
+
+#[doc(hidden)]
+#[path = "private.rs"]
+pub mod __private;
+
+pub use device::{
+    Device, DeviceBackend, DeviceKind, DevicePtr, register_backend, registered_backend,
+};
+pub use dtype::{DType, Element, bf16, f16};
 pub use error::{Error, Result};
 pub use ndarray_interop::{TensorView, TensorViewMut};
 pub use scalar::Scalar;
-pub use storage::Storage;
+pub use storage::{BorrowKind, HOST_ALIGNMENT, SliceGuard, SliceGuardMut, Storage};
 pub use tensor::Tensor;
+
+pub use dispatch::DispatchKey;
+pub use meta::{Meta, broadcast_shapes};
+pub use opcheck::{Check, Outcome, Report, opcheck};
+pub use record::{Backend, KernelDTypes, KernelStyle, SourceLocation};
+pub use registry::{KernelInfo, OpHandle, Registry, Variant};
+pub use value::Value;

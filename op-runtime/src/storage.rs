@@ -1,0 +1,661 @@
+//! [`Storage`]: the reference-counted, device-tagged memory behind tensors, and the borrow flag that
+//! keeps shared mutable tensors sound.
+//!
+//! # Memory
+//!
+//! Host memory comes from the global allocator, 64-byte aligned (a cache line, and enough for any
+//! SIMD load), and is always zero-filled: reading uninitialised bytes as numbers would be undefined
+//! behaviour. The block is requested with `alloc_zeroed` at alignment 16, which the system
+//! allocator serves with `calloc`, and the 64-byte boundary is found inside it: for large blocks
+//! `calloc` maps fresh zero pages instead of writing zeros, so zeroing costs nothing extra there
+//! (asking for alignment 64 directly would make std call `posix_memalign` and then `memset` every
+//! byte, touching every page of an output before the kernel does). Storage can also *adopt* a
+//! `Vec<T>` without copying; it is then given back to `Vec`'s own deallocation. Device memory
+//! belongs to the [`DeviceBackend`] of its kind.
+//!
+//! # The borrow rule
+//!
+//! Tensors share storage as in PyTorch (views, clones), so two tensors may name the same bytes.
+//! Rust forbids a `&mut [T]` while any other reference to those bytes lives; the runtime checks
+//! this at the granularity of **the whole storage**, with one atomic counter per storage:
+//!
+//! - a read borrow (a [`SliceGuard`], a [`TensorView`](crate::TensorView), the source of a copy)
+//!   counts up; it fails while a write borrow is held;
+//! - a write borrow (a [`SliceGuardMut`], a [`TensorViewMut`](crate::TensorViewMut), the target of
+//!   a copy) needs the counter at zero; it fails while any read or write borrow is held.
+//!
+//! A conflict returns [`Error::StorageBorrowed`] at once: the check never blocks and never panics.
+//! Because the granularity is the storage, two disjoint slices of one storage cannot be written and
+//! read at the same time even though they do not overlap (split such work across storages, or
+//! copy). Borrows are released when their guard is dropped.
+
+use std::alloc::{self, Layout};
+use std::fmt;
+use std::ops::{Deref, DerefMut, Range};
+use std::ptr::NonNull;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicIsize, Ordering};
+
+use crate::device::{DeviceBackend, DevicePtr, backend_for};
+use crate::{Device, Element, Error, Result};
+
+/// The alignment of host storage, in bytes.
+pub const HOST_ALIGNMENT: usize = 64;
+
+/// Alignment requested from the allocator. 16 is the most `calloc` guarantees on 64-bit targets;
+/// std uses `calloc` for zeroed blocks only up to this alignment.
+const BLOCK_ALIGN: usize = 16;
+
+/// The largest padding needed to reach a 64-byte boundary inside a 16-aligned block.
+const MAX_PAD: usize = HOST_ALIGNMENT - BLOCK_ALIGN;
+
+/// The counter value while a writer holds the storage. Readers add 1 before they look, so while a
+/// writer holds it the counter stays negative however many readers try (and back out) at once.
+const WRITING: isize = isize::MIN;
+
+/// What a borrow of a storage is for.
+#[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
+pub enum BorrowKind {
+    /// Shared, read-only access.
+    Read,
+    /// Exclusive, mutable access.
+    Write,
+}
+
+impl BorrowKind {
+    /// The past participle, for messages ("being read", "being written").
+    pub const fn participle(self) -> &'static str {
+        match self {
+            BorrowKind::Read => "read",
+            BorrowKind::Write => "written",
+        }
+    }
+}
+
+impl fmt::Display for BorrowKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            BorrowKind::Read => "read",
+            BorrowKind::Write => "write",
+        })
+    }
+}
+
+/// Memory on some device, shared by every tensor that views it.
+///
+/// Cloning is cheap (a reference count). The bytes are freed when the last clone is dropped.
+///
+/// ```
+/// use op_runtime::{Device, Storage};
+/// let s = Storage::zeros(16, Device::Cpu).unwrap();
+/// assert_eq!(s.nbytes(), 16);
+/// assert!(s.ptr_eq(&s.clone()));
+/// ```
+#[derive(Clone)]
+pub struct Storage {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    /// Readers count up; a writer sets [`WRITING`]. See the module documentation.
+    borrow: AtomicIsize,
+    device: Device,
+    nbytes: usize,
+    memory: Memory,
+}
+
+enum Memory {
+    /// Host bytes at `data` (64-aligned), inside `block` allocated with `layout`; `block` is `None`
+    /// for zero bytes, and `data` then dangles (aligned, never dereferenced beyond zero bytes).
+    Host {
+        data: NonNull<u8>,
+        block: Option<(NonNull<u8>, Layout)>,
+    },
+    /// A `Vec<T>`'s buffer, given back to `Vec` by `free` (which knows `T`).
+    Adopted {
+        data: NonNull<u8>,
+        len: usize,
+        capacity: usize,
+        free: unsafe fn(NonNull<u8>, usize, usize),
+    },
+    /// Device memory owned by `backend`.
+    Device {
+        ptr: DevicePtr,
+        backend: &'static dyn DeviceBackend,
+    },
+}
+
+// SAFETY: `Inner` owns its memory (nothing else frees it); every access to the bytes goes through
+// a borrow guard whose atomic flag makes reads and writes exclusive, so sharing `Inner` between
+// threads cannot produce a data race. Backends are `Send + Sync` by their trait bound.
+unsafe impl Send for Inner {}
+// SAFETY: see `Send` above: `&Inner` only hands out memory through the atomic borrow flag.
+unsafe impl Sync for Inner {}
+
+#[repr(align(64))]
+struct Align64;
+
+/// A non-null, 64-aligned pointer for zero-byte storage.
+fn dangling_host() -> NonNull<u8> {
+    NonNull::<Align64>::dangling().cast()
+}
+
+/// Returns an adopted `Vec<T>` buffer to `Vec`.
+///
+/// # Safety
+/// `data`, `len` and `capacity` must come from one `Vec<T>` that was not freed since.
+unsafe fn free_vec<T>(data: NonNull<u8>, len: usize, capacity: usize) {
+    // SAFETY: guaranteed by the caller: these are the parts of a live `Vec<T>`.
+    drop(unsafe { Vec::from_raw_parts(data.cast::<T>().as_ptr(), len, capacity) });
+}
+
+impl Drop for Inner {
+    fn drop(&mut self) {
+        match self.memory {
+            Memory::Host {
+                block: Some((block, layout)),
+                ..
+            } => {
+                // SAFETY: `block` was returned by `alloc::alloc_zeroed(layout)` and is freed once,
+                // here, when the last reference to the storage goes.
+                unsafe { alloc::dealloc(block.as_ptr(), layout) }
+            }
+            Memory::Host { block: None, .. } => {}
+            Memory::Adopted {
+                data,
+                len,
+                capacity,
+                free,
+            } => {
+                // SAFETY: `free` is `free_vec::<T>` for the `T` whose `Vec` gave these parts, and
+                // they are freed once, here.
+                unsafe { free(data, len, capacity) }
+            }
+            Memory::Device { ptr, backend } => backend.deallocate(self.device, ptr, self.nbytes),
+        }
+    }
+}
+
+impl Storage {
+    fn from_parts(device: Device, nbytes: usize, memory: Memory) -> Storage {
+        Storage {
+            inner: Arc::new(Inner {
+                borrow: AtomicIsize::new(0),
+                device,
+                nbytes,
+                memory,
+            }),
+        }
+    }
+
+    /// `nbytes` zero bytes on `device`.
+    ///
+    /// Fails with [`Error::AllocationFailed`] when memory is exhausted, and with
+    /// [`Error::DeviceUnavailable`] for a device whose backend is not registered.
+    pub fn zeros(nbytes: usize, device: Device) -> Result<Storage> {
+        Storage::allocate(nbytes, device, true)
+    }
+
+    /// `nbytes` on `device`, zeroed when `zeroed` (host memory is always zeroed).
+    pub(crate) fn allocate(nbytes: usize, device: Device, zeroed: bool) -> Result<Storage> {
+        match device {
+            Device::Cpu => Storage::host_zeroed(nbytes),
+            _ => {
+                let backend = backend_for(device)?;
+                let ptr = backend.allocate(device, nbytes, zeroed)?;
+                Ok(Storage::from_parts(
+                    device,
+                    nbytes,
+                    Memory::Device { ptr, backend },
+                ))
+            }
+        }
+    }
+
+    fn host_zeroed(nbytes: usize) -> Result<Storage> {
+        if nbytes == 0 {
+            let memory = Memory::Host {
+                data: dangling_host(),
+                block: None,
+            };
+            return Ok(Storage::from_parts(Device::Cpu, 0, memory));
+        }
+        let failed = || Error::AllocationFailed {
+            device: Device::Cpu,
+            nbytes,
+        };
+        let size = nbytes.checked_add(MAX_PAD).ok_or_else(failed)?;
+        let layout = Layout::from_size_align(size, BLOCK_ALIGN).map_err(|_| failed())?;
+        // SAFETY: `layout` has a non-zero size (`nbytes > 0`).
+        let block = NonNull::new(unsafe { alloc::alloc_zeroed(layout) }).ok_or_else(failed)?;
+        // The block is 16-aligned, so the pad to a 64-byte boundary is at most `MAX_PAD`.
+        let pad = block.as_ptr().align_offset(HOST_ALIGNMENT);
+        if pad > MAX_PAD {
+            // SAFETY: `block` was just allocated with `layout` and is not used after this.
+            unsafe { alloc::dealloc(block.as_ptr(), layout) };
+            return Err(failed());
+        }
+        // SAFETY: `pad + nbytes <= size`, so the result stays inside the block.
+        let data = unsafe { block.add(pad) };
+        Ok(Storage::from_parts(
+            Device::Cpu,
+            nbytes,
+            Memory::Host {
+                data,
+                block: Some((block, layout)),
+            },
+        ))
+    }
+
+    /// Host storage that takes over `values`' buffer without copying; the buffer is freed as a
+    /// `Vec<T>` when the storage goes.
+    pub fn from_vec<T: Element>(values: Vec<T>) -> Storage {
+        let mut values = std::mem::ManuallyDrop::new(values);
+        let (len, capacity) = (values.len(), values.capacity());
+        // A `Vec`'s buffer never exceeds `isize::MAX` bytes, so this cannot overflow.
+        let nbytes = len * size_of::<T>();
+        // `Vec::as_mut_ptr` is never null (it dangles, aligned, for an empty vector).
+        let data = NonNull::new(values.as_mut_ptr().cast::<u8>()).unwrap_or_else(dangling_host);
+        let memory = Memory::Adopted {
+            data,
+            len,
+            capacity,
+            free: free_vec::<T>,
+        };
+        Storage::from_parts(Device::Cpu, nbytes, memory)
+    }
+
+    /// The device the bytes live on.
+    pub fn device(&self) -> Device {
+        self.inner.device
+    }
+
+    /// Length in bytes.
+    pub fn nbytes(&self) -> usize {
+        self.inner.nbytes
+    }
+
+    /// Whether `self` and `other` are the same storage (not merely equal bytes).
+    pub fn ptr_eq(&self, other: &Storage) -> bool {
+        Arc::ptr_eq(&self.inner, &other.inner)
+    }
+
+    /// The address of the first byte on the host, `None` for device storage. For identifying and
+    /// comparing memory; reading or writing through it bypasses the borrow rule.
+    pub fn host_ptr(&self) -> Option<*const u8> {
+        match self.inner.memory {
+            Memory::Host { data, .. } | Memory::Adopted { data, .. } => Some(data.as_ptr()),
+            Memory::Device { .. } => None,
+        }
+    }
+
+    /// The device address of the first byte, `None` for host storage; what a device kernel is
+    /// launched with.
+    pub fn device_ptr(&self) -> Option<DevicePtr> {
+        match self.inner.memory {
+            Memory::Device { ptr, .. } => Some(ptr),
+            _ => None,
+        }
+    }
+
+    /// Whether a borrow of the given kind is held right now (a snapshot, for diagnostics).
+    pub fn is_borrowed(&self, kind: BorrowKind) -> bool {
+        let state = self.inner.borrow.load(Ordering::Relaxed);
+        match kind {
+            BorrowKind::Read => state > 0,
+            BorrowKind::Write => state < 0,
+        }
+    }
+
+    fn borrow_read(&self) -> Result<ReadBorrow<'_>> {
+        let flag = &self.inner.borrow;
+        // One atomic op on the fast path. A failed attempt adds 1 to a negative counter and takes
+        // it back; that cannot make a writer's counter look free.
+        if flag.fetch_add(1, Ordering::Acquire) < 0 {
+            flag.fetch_sub(1, Ordering::Release);
+            return Err(Error::StorageBorrowed {
+                wanted: BorrowKind::Read,
+                held: BorrowKind::Write,
+            });
+        }
+        Ok(ReadBorrow { flag })
+    }
+
+    fn borrow_write(&self) -> Result<WriteBorrow<'_>> {
+        let flag = &self.inner.borrow;
+        match flag.compare_exchange(0, WRITING, Ordering::Acquire, Ordering::Relaxed) {
+            Ok(_) => Ok(WriteBorrow { flag }),
+            Err(state) => {
+                let held = if state > 0 {
+                    BorrowKind::Read
+                } else {
+                    BorrowKind::Write
+                };
+                Err(Error::StorageBorrowed {
+                    wanted: BorrowKind::Write,
+                    held,
+                })
+            }
+        }
+    }
+
+    /// The host bytes as a pointer, or the error for device storage.
+    fn host_data(&self) -> Result<NonNull<u8>> {
+        match self.inner.memory {
+            Memory::Host { data, .. } | Memory::Adopted { data, .. } => Ok(data),
+            Memory::Device { .. } => Err(Error::DeviceMismatch {
+                expected: Device::Cpu,
+                found: self.inner.device,
+            }),
+        }
+    }
+
+    /// The host memory as a whole number of `T`s (any trailing partial element is left out).
+    fn typed<T: Element>(&self) -> Result<(NonNull<T>, usize)> {
+        let data = self.host_data()?;
+        if data.as_ptr().align_offset(align_of::<T>()) != 0 {
+            return Err(Error::InvalidArgument(format!(
+                "storage is not aligned for {} elements; it was created for another element type",
+                T::DTYPE
+            )));
+        }
+        Ok((data.cast::<T>(), self.inner.nbytes / size_of::<T>()))
+    }
+
+    /// Reads the whole host storage as `T`s, holding a read borrow while the guard lives.
+    ///
+    /// Crate-private because storage is untyped: only the tensor layer knows which `T` its bytes
+    /// hold (a `bool` read from bytes written as `u8` would be undefined behaviour).
+    pub(crate) fn read<T: Element>(&self) -> Result<SliceGuard<'_, T>> {
+        let (data, len) = self.typed::<T>()?;
+        let borrow = self.borrow_read()?;
+        // SAFETY: `data` is aligned for `T`, non-null, and `len` `T`s fit in the storage's
+        // initialised bytes (host memory is zero-filled on allocation; adopted vectors are
+        // initialised up to `len`). The tensor layer only reads `T` from storage holding `T`s, so
+        // the bytes are valid `T`s. The read borrow excludes writers until the guard drops, and the
+        // guard borrows `self`, which keeps the memory alive.
+        let slice = unsafe { std::slice::from_raw_parts(data.as_ptr(), len) };
+        Ok(SliceGuard {
+            slice,
+            _borrow: borrow,
+        })
+    }
+
+    /// Mutable access to the whole host storage as `T`s, holding the write borrow.
+    ///
+    /// Crate-private for the reason given on [`Storage::read`]; writes must store valid `T`s of the
+    /// storage's element type (writing bytes into a `bool` storage must keep them 0 or 1).
+    pub(crate) fn write<T: Element>(&self) -> Result<SliceGuardMut<'_, T>> {
+        let (data, len) = self.typed::<T>()?;
+        let borrow = self.borrow_write()?;
+        // SAFETY: as in `read`; in addition the write borrow is exclusive (the counter moved from
+        // zero to `WRITING`), so no other reference into this storage exists until the guard
+        // drops, and `&mut` is unique.
+        let slice = unsafe { std::slice::from_raw_parts_mut(data.as_ptr(), len) };
+        Ok(SliceGuardMut {
+            slice,
+            _borrow: borrow,
+        })
+    }
+
+    /// A new storage on `device` holding a copy of this storage's bytes in `range`.
+    ///
+    /// Host to host copies directly; anything involving an accelerator goes through its backend
+    /// (between two kinds of accelerator, through the host).
+    pub(crate) fn copy_range_to(&self, range: Range<usize>, device: Device) -> Result<Storage> {
+        let len = range
+            .end
+            .checked_sub(range.start)
+            .filter(|_| range.end <= self.nbytes());
+        let Some(len) = len else {
+            return Err(Error::InvalidArgument(format!(
+                "byte range {range:?} is outside a storage of {} bytes",
+                self.nbytes()
+            )));
+        };
+        let src_device = self.device();
+        match (src_device.is_cpu(), device.is_cpu()) {
+            (true, true) => {
+                let src = self.read::<u8>()?;
+                let bytes = src.get(range).unwrap_or_default();
+                let dst = Storage::host_zeroed(len)?;
+                dst.write::<u8>()?.copy_from_slice(bytes);
+                Ok(dst)
+            }
+            (true, false) => {
+                let backend = backend_for(device)?;
+                let src = self.read::<u8>()?;
+                let bytes = src.get(range).unwrap_or_default();
+                let dst = Storage::allocate(len, device, false)?;
+                let dst_ptr = dst.device_ptr().ok_or_else(|| internal("device storage"))?;
+                backend.copy_host_to_device(bytes, device, dst_ptr)?;
+                Ok(dst)
+            }
+            (false, true) => {
+                let backend = backend_for(src_device)?;
+                let _reading = self.borrow_read()?;
+                let src_ptr = self.device_offset(range.start)?;
+                let dst = Storage::host_zeroed(len)?;
+                backend.copy_device_to_host(src_device, src_ptr, &mut dst.write::<u8>()?)?;
+                Ok(dst)
+            }
+            (false, false) if src_device.kind() == device.kind() => {
+                let backend = backend_for(device)?;
+                let _reading = self.borrow_read()?;
+                let src_ptr = self.device_offset(range.start)?;
+                let dst = Storage::allocate(len, device, false)?;
+                let dst_ptr = dst.device_ptr().ok_or_else(|| internal("device storage"))?;
+                backend.copy_device_to_device(src_device, src_ptr, device, dst_ptr, len)?;
+                Ok(dst)
+            }
+            (false, false) => self
+                .copy_range_to(range, Device::Cpu)?
+                .copy_range_to(0..len, device),
+        }
+    }
+
+    /// Writes host bytes into this device storage at byte `offset`, holding the write borrow.
+    pub(crate) fn upload(&self, offset: usize, bytes: &[u8]) -> Result<()> {
+        if offset
+            .checked_add(bytes.len())
+            .is_none_or(|end| end > self.nbytes())
+        {
+            return Err(Error::InvalidArgument(format!(
+                "cannot write {} bytes at byte {offset} of a storage of {} bytes",
+                bytes.len(),
+                self.nbytes()
+            )));
+        }
+        let device = self.device();
+        let backend = backend_for(device)?;
+        let _writing = self.borrow_write()?;
+        let dst = self.device_offset(offset)?;
+        backend.copy_host_to_device(bytes, device, dst)
+    }
+
+    fn device_offset(&self, offset: usize) -> Result<DevicePtr> {
+        self.device_ptr()
+            .and_then(|p| p.checked_add(offset))
+            .ok_or_else(|| internal("device address"))
+    }
+}
+
+fn internal(what: &str) -> Error {
+    Error::InvalidArgument(format!(
+        "internal error: expected a {what} (this is a bug in opkit)"
+    ))
+}
+
+impl fmt::Debug for Storage {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Storage")
+            .field("device", &self.inner.device)
+            .field("nbytes", &self.inner.nbytes)
+            .finish_non_exhaustive()
+    }
+}
+
+/// A held read borrow; releases it on drop.
+pub(crate) struct ReadBorrow<'a> {
+    flag: &'a AtomicIsize,
+}
+
+impl Drop for ReadBorrow<'_> {
+    fn drop(&mut self) {
+        self.flag.fetch_sub(1, Ordering::Release);
+    }
+}
+
+/// A held write borrow; releases it on drop.
+pub(crate) struct WriteBorrow<'a> {
+    flag: &'a AtomicIsize,
+}
+
+impl Drop for WriteBorrow<'_> {
+    fn drop(&mut self) {
+        // Subtracting (rather than storing 0) keeps the +1s of readers that are backing out.
+        self.flag.fetch_sub(WRITING, Ordering::Release);
+    }
+}
+
+/// Read access to contiguous elements of a tensor: derefs to `&[T]` and holds the storage's read
+/// borrow until dropped. Returned by [`Tensor::as_slice`](crate::Tensor::as_slice).
+pub struct SliceGuard<'a, T> {
+    slice: &'a [T],
+    _borrow: ReadBorrow<'a>,
+}
+
+impl<'a, T> SliceGuard<'a, T> {
+    /// Narrows the guarded slice (for a tensor's own elements within its storage).
+    pub(crate) fn map(self, f: impl FnOnce(&'a [T]) -> &'a [T]) -> SliceGuard<'a, T> {
+        SliceGuard {
+            slice: f(self.slice),
+            _borrow: self._borrow,
+        }
+    }
+
+    /// The slice and the borrow that keeps it valid, for views built on the same memory.
+    pub(crate) fn into_parts(self) -> (&'a [T], ReadBorrow<'a>) {
+        (self.slice, self._borrow)
+    }
+}
+
+impl<T> Deref for SliceGuard<'_, T> {
+    type Target = [T];
+    fn deref(&self) -> &[T] {
+        self.slice
+    }
+}
+
+impl<T: fmt::Debug> fmt::Debug for SliceGuard<'_, T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.slice.fmt(f)
+    }
+}
+
+/// Write access to contiguous elements of a tensor: derefs to `&mut [T]` and holds the storage's
+/// write borrow until dropped. Returned by [`Tensor::as_mut_slice`](crate::Tensor::as_mut_slice).
+pub struct SliceGuardMut<'a, T> {
+    slice: &'a mut [T],
+    _borrow: WriteBorrow<'a>,
+}
+
+impl<'a, T> SliceGuardMut<'a, T> {
+    /// Narrows the guarded slice.
+    pub(crate) fn map(self, f: impl FnOnce(&'a mut [T]) -> &'a mut [T]) -> SliceGuardMut<'a, T> {
+        SliceGuardMut {
+            slice: f(self.slice),
+            _borrow: self._borrow,
+        }
+    }
+
+    /// The slice and the borrow that keeps it exclusive.
+    pub(crate) fn into_parts(self) -> (&'a mut [T], WriteBorrow<'a>) {
+        (self.slice, self._borrow)
+    }
+}
+
+impl<T> Deref for SliceGuardMut<'_, T> {
+    type Target = [T];
+    fn deref(&self) -> &[T] {
+        self.slice
+    }
+}
+
+impl<T> DerefMut for SliceGuardMut<'_, T> {
+    fn deref_mut(&mut self) -> &mut [T] {
+        self.slice
+    }
+}
+
+impl<T: fmt::Debug> fmt::Debug for SliceGuardMut<'_, T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.slice.fmt(f)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn host_memory_is_aligned_and_zeroed() {
+        for nbytes in [0, 1, 7, 64, 1000, 1 << 20] {
+            let s = Storage::zeros(nbytes, Device::Cpu).unwrap();
+            assert_eq!(s.host_ptr().unwrap().addr() % HOST_ALIGNMENT, 0);
+            assert!(s.read::<u8>().unwrap().iter().all(|&b| b == 0));
+        }
+    }
+
+    #[test]
+    fn huge_allocations_fail_cleanly() {
+        for nbytes in [usize::MAX, usize::MAX - 10, isize::MAX as usize, 1 << 60] {
+            let err = Storage::zeros(nbytes, Device::Cpu).unwrap_err();
+            assert_eq!(
+                err,
+                Error::AllocationFailed {
+                    device: Device::Cpu,
+                    nbytes
+                }
+            );
+        }
+    }
+
+    #[test]
+    fn borrow_flag_excludes_writers() {
+        let s = Storage::zeros(8, Device::Cpu).unwrap();
+        let r1 = s.read::<u8>().unwrap();
+        let r2 = s.read::<u8>().unwrap();
+        assert!(matches!(
+            s.write::<u8>(),
+            Err(Error::StorageBorrowed {
+                wanted: BorrowKind::Write,
+                held: BorrowKind::Read
+            })
+        ));
+        drop((r1, r2));
+        let w = s.write::<u8>().unwrap();
+        assert!(matches!(
+            s.read::<u8>(),
+            Err(Error::StorageBorrowed {
+                wanted: BorrowKind::Read,
+                held: BorrowKind::Write
+            })
+        ));
+        assert!(s.is_borrowed(BorrowKind::Write));
+        drop(w);
+        assert!(!s.is_borrowed(BorrowKind::Write) && !s.is_borrowed(BorrowKind::Read));
+        assert!(s.write::<u8>().is_ok());
+    }
+
+    #[test]
+    fn adopted_vectors_are_read_back() {
+        let mut v = Vec::with_capacity(10);
+        v.extend([1.5f32, 2.5]);
+        let s = Storage::from_vec(v);
+        assert_eq!(s.nbytes(), 8);
+        assert_eq!(&*s.read::<f32>().unwrap(), &[1.5, 2.5]);
+        let empty = Storage::from_vec(Vec::<f64>::new());
+        assert_eq!(empty.read::<f64>().unwrap().len(), 0);
+    }
+}

@@ -1,0 +1,203 @@
+//! Dispatch: from the device and dtype of a call's tensors to one kernel.
+//!
+//! Resolution is decided once, when the registry is built, and stored as a small table per op
+//! indexed by (backend, dtype), so a call costs one array lookup:
+//! exact kernel → dtype-generic kernel of the backend → composite kernel (exact dtype, then
+//! generic) → [`Error::NoKernel`] listing what is registered.
+
+use crate::record::{Backend, KernelDTypes, KernelDef};
+use crate::registry::OpEntry;
+use crate::{DType, Device, Error, Result, Tensor};
+
+/// Slots per backend: one per dtype, and one for calls without tensors (no dtype).
+const SLOTS: usize = DType::ALL.len() + 1;
+const NO_DTYPE: usize = DType::ALL.len();
+
+/// The dispatch key of a call: where its tensors live and the dtype of the first one.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct DispatchKey {
+    /// The device of every tensor argument.
+    pub device: Device,
+    /// The dtype of the first tensor argument; `None` when the call has no tensors.
+    pub dtype: Option<DType>,
+}
+
+/// Per-op resolution table: `[backend][dtype slot]` → index into the op's kernels.
+#[derive(Clone, Debug, Default)]
+pub(crate) struct DispatchTable {
+    slots: [[Option<u16>; SLOTS]; Backend::ALL.len()],
+}
+
+fn slot(dtype: Option<DType>) -> usize {
+    dtype.map_or(NO_DTYPE, |d| {
+        DType::ALL.iter().position(|&x| x == d).unwrap_or(NO_DTYPE)
+    })
+}
+
+fn accepts(kernel: &KernelDef, dtype: Option<DType>, exact: bool) -> bool {
+    match (kernel.dtypes, dtype) {
+        (KernelDTypes::Any, _) => !exact,
+        (KernelDTypes::Only(list), Some(d)) => exact && list.contains(&d),
+        (KernelDTypes::Only(_), None) => false,
+    }
+}
+
+impl DispatchTable {
+    /// Resolves every slot, and reports kernels that claim the same (backend, dtype).
+    pub(crate) fn build(
+        op: &str,
+        kernels: &[&'static KernelDef],
+    ) -> Result<DispatchTable, Vec<Error>> {
+        let mut problems = Vec::new();
+        for (i, a) in kernels.iter().enumerate() {
+            for b in &kernels[i + 1..] {
+                if a.backend == b.backend {
+                    if let Some(key) = overlap(a.dtypes, b.dtypes) {
+                        let backend = a.backend.map_or("composite".to_string(), |b| b.to_string());
+                        problems.push(Error::DuplicateKernel {
+                            op: op.to_string(),
+                            key: format!("({backend}, {key})"),
+                            first_name: a.name.to_string(),
+                            first: a.location,
+                            second_name: b.name.to_string(),
+                            second: b.location,
+                        });
+                    }
+                }
+            }
+        }
+        if !problems.is_empty() {
+            return Err(problems);
+        }
+        let mut table = DispatchTable::default();
+        for backend in Backend::ALL {
+            for s in 0..SLOTS {
+                let dtype = DType::ALL.get(s).copied();
+                let find = |on: Option<Backend>, exact: bool| {
+                    kernels
+                        .iter()
+                        .position(|k| k.backend == on && accepts(k, dtype, exact))
+                };
+                let chosen = find(Some(backend), true)
+                    .or_else(|| find(Some(backend), false))
+                    .or_else(|| find(None, true))
+                    .or_else(|| find(None, false));
+                // An op has far fewer than 65536 kernels; the narrow index keeps the table small.
+                table.slots[backend.index()][s] = chosen.map(|i| i as u16);
+            }
+        }
+        Ok(table)
+    }
+}
+
+fn overlap(a: KernelDTypes, b: KernelDTypes) -> Option<String> {
+    match (a, b) {
+        (KernelDTypes::Any, KernelDTypes::Any) => Some("any dtype".to_string()),
+        (KernelDTypes::Only(x), KernelDTypes::Only(y)) => {
+            x.iter().find(|d| y.contains(d)).map(|d| d.to_string())
+        }
+        _ => None,
+    }
+}
+
+impl OpEntry {
+    /// The kernel for a dispatch key.
+    #[inline]
+    pub(crate) fn kernel(&self, key: DispatchKey) -> Result<&'static KernelDef> {
+        match self.table.slots[Backend::of(key.device).index()][slot(key.dtype)] {
+            Some(i) => Ok(self.kernels[i as usize]),
+            None => Err(self.no_kernel(key)),
+        }
+    }
+
+    #[cold]
+    fn no_kernel(&self, key: DispatchKey) -> Error {
+        Error::NoKernel {
+            op: self.name.clone(),
+            device: key.device,
+            dtype: key.dtype,
+            registered: self
+                .kernels
+                .iter()
+                .map(|k| {
+                    let backend = k.backend.map_or("composite".to_string(), |b| b.to_string());
+                    match k.dtypes {
+                        KernelDTypes::Any => format!("{backend} (any dtype)"),
+                        KernelDTypes::Only(ds) => format!(
+                            "{backend} ({})",
+                            ds.iter()
+                                .map(ToString::to_string)
+                                .collect::<Vec<_>>()
+                                .join(", ")
+                        ),
+                    }
+                })
+                .collect(),
+        }
+    }
+}
+
+/// Accumulates the dispatch key over a call's tensor arguments without allocating, and checks
+/// that they share one device.
+#[derive(Debug)]
+pub struct KeyBuilder<'n> {
+    first: Option<(&'n str, Device, DType)>,
+    conflict: Option<(&'n str, Device)>,
+}
+
+impl Default for KeyBuilder<'_> {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl<'n> KeyBuilder<'n> {
+    /// An empty builder.
+    #[inline]
+    pub const fn new() -> Self {
+        KeyBuilder {
+            first: None,
+            conflict: None,
+        }
+    }
+
+    /// Adds one tensor argument, named for error messages.
+    #[inline]
+    pub fn add(&mut self, name: &'n str, tensor: &Tensor) {
+        let device = tensor.device();
+        match self.first {
+            None => self.first = Some((name, device, tensor.dtype())),
+            Some((_, d, _)) if d == device => {}
+            Some(_) => {
+                if self.conflict.is_none() {
+                    self.conflict = Some((name, device));
+                }
+            }
+        }
+    }
+
+    /// The key, or [`Error::ArgumentsOnDifferentDevices`]. A call without tensors runs on the CPU
+    /// with no dtype.
+    #[inline]
+    pub fn finish(self, op: &str) -> Result<DispatchKey> {
+        match (self.first, self.conflict) {
+            (None, _) => Ok(DispatchKey {
+                device: Device::Cpu,
+                dtype: None,
+            }),
+            (Some((_, device, dtype)), None) => Ok(DispatchKey {
+                device,
+                dtype: Some(dtype),
+            }),
+            (Some((first_arg, first_device, _)), Some((arg, device))) => {
+                Err(Error::ArgumentsOnDifferentDevices {
+                    op: op.to_string(),
+                    first_arg: first_arg.to_string(),
+                    first_device,
+                    arg: arg.to_string(),
+                    device,
+                })
+            }
+        }
+    }
+}

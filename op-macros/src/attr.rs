@@ -41,7 +41,8 @@ pub enum DeviceName {
 impl Parse for OpArgs {
     fn parse(input: ParseStream) -> syn::Result<Self> {
         if input.is_empty() {
-            return Err(input.error(
+            return Err(syn::Error::new(
+                Span::call_site(),
                 "#[custom_op] needs a schema: #[custom_op(\"my_ops::name(Tensor x) -> Tensor\")]",
             ));
         }
@@ -61,7 +62,8 @@ impl Parse for OpArgs {
 impl Parse for KernelArgs {
     fn parse(input: ParseStream) -> syn::Result<Self> {
         if input.is_empty() {
-            return Err(input.error(
+            return Err(syn::Error::new(
+                Span::call_site(),
                 "#[kernel] needs the op it implements: #[kernel(mul3, device = cuda)], where `mul3` is the fn that carries #[custom_op]",
             ));
         }

@@ -9,7 +9,7 @@ use syn::{Ident, ItemFn, LitStr};
 
 use crate::attr::Options;
 use crate::dtype::DTypeName;
-use crate::sig::{KernelSig, Param, Ret};
+use crate::sig::{KernelSig, Param};
 use crate::types::{Canon, RetCanon, UserType, tuple_display};
 
 /// Everything the expansion needs, checked.
@@ -93,7 +93,7 @@ pub fn plan(
                 .map_err(|u| {
                     syn::Error::new(
                         lit.span(),
-                        format!("argument `{}` has type `{}`, which opkit kernels cannot take yet; supported: Tensor (with `?`, `[]`, `(a!)`), int, SymInt, float, bool, str, Scalar, ScalarType, Device, their optionals, and int[]/float[]/bool[]", a.name, u.0),
+                        format!("argument `{}` has type `{}`, which opkit kernels cannot take yet (`{}` has no Rust form); supported: Tensor (with `?`, `[]`, `(a!)`), int, SymInt, float, bool, str, Scalar, ScalarType, Device, their optionals, and int[]/float[]/bool[]", a.name, a.ty, u.0),
                     )
                 })
         })
@@ -176,36 +176,51 @@ pub fn plan(
 /// Matches the fn's parameters to the schema: the declared arguments in order (functional
 /// style), or those followed by the outputs (out style).
 fn match_params(sig: &KernelSig, args: &[Slot], outs: Option<&[Slot]>) -> syn::Result<Style> {
-    let n = sig.params.len();
-    let with_outs: Vec<&Slot> = args.iter().chain(outs.unwrap_or(&[])).collect();
-    // Why: two signatures are accepted, and the count tells them apart, so it is checked first.
-    let (style, expected): (Style, Vec<&Slot>) = match outs {
-        Some(o) if n > args.len() && !o.is_empty() => (Style::Out, with_outs),
-        _ => (Style::Functional, args.iter().collect()),
+    // Why: two signatures are accepted; a parameter after the arguments that is named like the
+    // first output, or takes a mutable tensor, says the kernel is out-style.
+    let out_style = match (outs, sig.params.get(args.len())) {
+        (Some(outs), Some(next)) => {
+            outs.first().is_some_and(|o| o.name == next.schema_name)
+                || matches!(
+                    next.user,
+                    UserType::ViewMut(_)
+                        | UserType::Canonical(Canon::TensorMut | Canon::TensorListMut)
+                )
+        }
+        _ => false,
+    };
+    let expected: Vec<&Slot> = if out_style {
+        args.iter().chain(outs.unwrap_or(&[])).collect()
+    } else {
+        args.iter().collect()
     };
     for (i, param) in sig.params.iter().enumerate() {
         let Some(slot) = expected.get(i) else {
-            return Err(syn::Error::new(
-                param.ident.span(),
-                format!(
-                    "parameter `{}` has no corresponding schema argument; the schema has {} argument{}{}",
-                    param.ident,
-                    args.len(),
-                    if args.len() == 1 { "" } else { "s" },
-                    outs.map_or(String::new(), |o| format!(
-                        " (an out-style kernel adds its outputs: {})",
+            let outputs = outs
+                .filter(|o| !o.is_empty() && !out_style)
+                .map_or(String::new(), |o| {
+                    format!(
+                        "; an out-style kernel would continue with its outputs: {}",
                         o.iter()
                             .map(|s| format!("`{}: {}`", s.ident, s.canon.display()))
                             .collect::<Vec<_>>()
                             .join(", ")
-                    ))
+                    )
+                });
+            return Err(syn::Error::new(
+                param.ident.span(),
+                format!(
+                    "parameter `{}` has no corresponding schema argument: the schema has {} argument{}{outputs}",
+                    param.ident,
+                    args.len(),
+                    if args.len() == 1 { "" } else { "s" },
                 ),
             ));
         };
-        check_param(param, slot, i, args, outs.unwrap_or(&[]))?;
+        check_param(param, slot, i, &expected)?;
     }
-    if let Some(missing) = expected.get(n) {
-        let role = if n >= args.len() {
+    if let Some(missing) = expected.get(sig.params.len()) {
+        let role = if sig.params.len() >= args.len() {
             "output"
         } else {
             "schema argument"
@@ -220,26 +235,21 @@ fn match_params(sig: &KernelSig, args: &[Slot], outs: Option<&[Slot]>) -> syn::R
             ),
         ));
     }
-    Ok(style)
+    Ok(if out_style {
+        Style::Out
+    } else {
+        Style::Functional
+    })
 }
 
-fn check_param(
-    param: &Param,
-    slot: &Slot,
-    index: usize,
-    args: &[Slot],
-    outs: &[Slot],
-) -> syn::Result<()> {
+fn check_param(param: &Param, slot: &Slot, index: usize, expected: &[&Slot]) -> syn::Result<()> {
     // Why: names are how boxed callers pass keyword arguments and how readers match the Rust
     // to the schema; a silent reorder would pass `y` as `x`.
     if param.schema_name != slot.name {
-        let elsewhere = args
-            .iter()
-            .chain(outs)
-            .position(|s| s.name == param.schema_name);
+        let elsewhere = expected.iter().position(|s| s.name == param.schema_name);
         let message = match elsewhere {
             Some(j) => format!(
-                "parameter `{}` is out of order: it is schema argument #{} but stands at position #{}; parameters follow the schema's order (expected `{}` here)",
+                "parameter `{}` is out of order: the schema has it at position #{}, not #{}; parameters follow the schema's order (expected `{}` here)",
                 param.ident,
                 j + 1,
                 index + 1,
@@ -263,33 +273,38 @@ fn check_param(
     // must agree with the schema's `(a!)`, which tells callers and opcheck what gets written.
     if !param.user.fits(&slot.canon) {
         let found = quote::ToTokens::to_token_stream(&param.ty).to_string();
-        let hint = match (&param.user, &slot.canon) {
-            (UserType::Canonical(Canon::Tensor) | UserType::View(_), Canon::TensorMut) => format!(
-                "; the schema marks `{}` as written (`Tensor(a!)`), so take `&mut Tensor` or `ArrayViewMutD<T>`",
-                slot.name
-            ),
+        let found = found
+            .replace(" < ", "<")
+            .replace(" >", ">")
+            .replace("& ", "&")
+            .replace(" ,", ",");
+        let alternative = match slot.canon {
+            Canon::Tensor => " (or `ArrayViewD<T>`)",
+            Canon::TensorMut => " (or `ArrayViewMutD<T>`)",
+            Canon::OptTensor => " (or `Option<ArrayViewD<T>>`)",
+            _ => "",
+        };
+        let why = match (&param.user, &slot.canon) {
+            (UserType::Canonical(Canon::Tensor) | UserType::View(_), Canon::TensorMut) => {
+                format!(
+                    ": the schema marks `{}` as written (`Tensor(a!)`)",
+                    slot.name
+                )
+            }
             (UserType::Canonical(Canon::TensorMut) | UserType::ViewMut(_), Canon::Tensor) => {
                 format!(
-                    "; the schema does not let the kernel write `{}`: take `&Tensor`, or annotate it `Tensor(a!) {}`",
+                    ": the schema does not let the kernel write `{}`; annotate it `Tensor(a!) {}` if it must",
                     slot.name, slot.name
                 )
             }
-            (_, Canon::Tensor) => " (or `ArrayViewD<T>`)".to_string(),
-            (_, Canon::TensorMut) => " (or `ArrayViewMutD<T>`)".to_string(),
-            (_, Canon::OptTensor) => " (or `Option<ArrayViewD<T>>`)".to_string(),
             _ => String::new(),
         };
-        return Err(syn::Error::new(
-            param.ty.span(),
+        return Err(syn::Error::new_spanned(
+            &param.ty,
             format!(
-                "`{}` must be `{}`, found `{}`{}",
-                slot.name,
-                slot.canon.display(),
-                found
-                    .replace(" < ", "<")
-                    .replace(" >", ">")
-                    .replace("& ", "&"),
-                hint
+                "`{}` must be `{}`{alternative}, found `{found}`{why}",
+                param.ident,
+                slot.canon.display()
             ),
         ));
     }
@@ -303,17 +318,17 @@ fn check_return(
     style: Style,
     returns: &[RetPlan],
 ) -> syn::Result<()> {
-    let span = KernelSig::ret_span(func);
+    let error = |message: String| match &func.sig.output {
+        syn::ReturnType::Type(_, ty) => syn::Error::new_spanned(ty, message),
+        syn::ReturnType::Default => syn::Error::new(KernelSig::ret_span(func), message),
+    };
     if style == Style::Out {
         // Why: an out-style kernel's results are its outputs; returning something as well would
         // leave two answers to one question.
         return if sig.ret.is_unit() {
             Ok(())
         } else {
-            Err(syn::Error::new(
-                span,
-                "an out-style kernel writes its results into its output parameters; return `Result<()>` (or nothing)",
-            ))
+            Err(error("an out-style kernel writes its results into its output parameters; return `Result<()>` (or nothing)".into()))
         };
     }
     let expected: Vec<&RetCanon> = returns
@@ -321,52 +336,65 @@ fn check_return(
         .filter(|r| r.alias_of.is_none())
         .map(|r| &r.canon)
         .collect();
-    let expected_text = tuple_display(
-        &expected
-            .iter()
-            .map(|c| c.display().to_string())
-            .collect::<Vec<_>>(),
-    );
-    let wrong = |what: &str| {
-        syn::Error::new(
-            span,
-            format!(
-                "{what}; the schema's results make the kernel return `Result<{}>`{}",
-                if expected.is_empty() {
-                    "()".to_string()
-                } else {
-                    expected_text.clone()
-                },
-                if returns.iter().any(|r| r.alias_of.is_some()) {
-                    " (mutated arguments it returns are not returned by the kernel)"
-                } else {
-                    ""
-                }
-            ),
-        )
+    let expected_text = match expected.as_slice() {
+        [] => "()".to_string(),
+        _ => tuple_display(
+            &expected
+                .iter()
+                .map(|c| c.display().to_string())
+                .collect::<Vec<_>>(),
+        ),
     };
-    match (sig.ret.value(), expected.len()) {
-        (None, 0) => Ok(()),
-        (None, _) => Err(wrong("the kernel returns nothing")),
-        (Some(_), 0) if sig.ret.is_unit() => Ok(()),
-        (Some(_), 0) => Err(wrong("the schema has no results to return")),
-        (Some(syn::Type::Tuple(t)), n) if n > 1 && t.elems.len() != n => Err(wrong(&format!(
-            "the kernel returns {} values",
-            t.elems.len()
-        ))),
-        (Some(syn::Type::Tuple(t)), 1) if !t.elems.is_empty() => {
-            Err(wrong("the kernel returns a tuple"))
-        }
-        (Some(ty), n)
-            if n > 1
-                && !matches!(ty, syn::Type::Tuple(_))
-                && matches!(sig.ret, Ret::Result(_) | Ret::Plain(_))
-                && crate::types::last_ident(ty).is_some_and(|i| i == "Tensor") =>
-        {
-            Err(wrong("the kernel returns one value"))
-        }
-        _ => Ok(()),
+    let aliased = returns.iter().any(|r| r.alias_of.is_some());
+    let Some(value) = sig.ret.value().filter(|_| !sig.ret.is_unit()) else {
+        return if expected.is_empty() {
+            Ok(())
+        } else {
+            Err(error(format!(
+                "the kernel returns nothing, but the schema has results: return `Result<{expected_text}>`"
+            )))
+        };
+    };
+    if expected.is_empty() {
+        return Err(error(if aliased {
+            "the schema's results are the arguments the op mutates, which the generated wrapper returns; the kernel returns `Result<()>`".to_string()
+        } else {
+            "the schema returns nothing (`-> ()`); the kernel returns `Result<()>`".to_string()
+        }));
     }
+    // Why: a result of the wrong shape would otherwise surface as a type error inside the
+    // generated adapter, far from the return type that has to change.
+    let found: Vec<&syn::Type> = match (value, expected.len()) {
+        (syn::Type::Tuple(t), _) => t.elems.iter().collect(),
+        (other, _) => vec![other],
+    };
+    let mismatch = found.len() != expected.len()
+        || found
+            .iter()
+            .zip(&expected)
+            .any(|(ty, canon)| canon.fits(ty) == Some(false));
+    if mismatch {
+        let count = if found.len() == expected.len() {
+            String::new()
+        } else {
+            format!(
+                " ({} value{} for {} result{})",
+                found.len(),
+                if found.len() == 1 { "" } else { "s" },
+                expected.len(),
+                if expected.len() == 1 { "" } else { "s" }
+            )
+        };
+        return Err(error(format!(
+            "the kernel must return `Result<{expected_text}>` to match the schema's results{count}{}",
+            if aliased {
+                "; mutated arguments the schema returns are returned by the wrapper, not the kernel"
+            } else {
+                ""
+            }
+        )));
+    }
+    Ok(())
 }
 
 /// The error for a non-pointwise op without `shape = ...`, with the fn to write.

@@ -757,7 +757,7 @@ fn adapter_body(
         (Some(d), Some(elem)) => {
             let rust = d.rust_type(k);
             prelude.extend(quote!(#[allow(non_camel_case_types, dead_code)] type #elem = #rust;));
-            let elem = quote_spanned!(d.span=> #elem);
+            let elem = syn::Ident::new(&elem.to_string(), d.span);
             quote_spanned!(d.span=> ::<#elem>)
         }
         _ => quote!(),

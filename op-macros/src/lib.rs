@@ -117,8 +117,11 @@ pub fn kernel(args: TokenStream, item: TokenStream) -> TokenStream {
     let func = match syn::parse::<ItemFn>(item) {
         Ok(func) => func,
         Err(e) => {
-            return fallback::with_errors(None, syn::Error::new(e.span(), "#[kernel] goes on a fn"))
-                .into();
+            return fallback::with_errors(
+                None,
+                syn::Error::new(e.span(), "#[kernel] goes on a fn"),
+            )
+            .into();
         }
     };
     let result = syn::parse::<attr::KernelArgs>(args).and_then(|args| kernel::expand(args, &func));

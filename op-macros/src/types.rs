@@ -223,6 +223,35 @@ impl RetCanon {
         }
     }
 
+    /// Whether a written result type is this one: `Some(false)` when it is clearly another
+    /// (a different known type), `None` when the macro cannot tell (an alias, a path it does not
+    /// know): rustc then judges.
+    pub fn fits(&self, ty: &syn::Type) -> Option<bool> {
+        const KNOWN: [&str; 9] = [
+            "Tensor", "Vec", "i64", "f64", "bool", "String", "Scalar", "DType", "Device",
+        ];
+        if let syn::Type::Tuple(_) = ty {
+            return Some(false);
+        }
+        let last = last_ident(ty)?;
+        if !KNOWN.contains(&last.as_str()) {
+            return None;
+        }
+        let elem = generic_of(ty, "Vec").and_then(|t| last_ident(&t));
+        Some(match self {
+            RetCanon::Tensor => last == "Tensor",
+            RetCanon::TensorList => last == "Vec" && elem.as_deref().is_none_or(|e| e == "Tensor"),
+            RetCanon::Int => last == "i64",
+            RetCanon::Float => last == "f64",
+            RetCanon::Bool => last == "bool",
+            RetCanon::Str => last == "String",
+            RetCanon::Scalar => last == "Scalar",
+            RetCanon::DType => last == "DType",
+            RetCanon::IntList => last == "Vec" && elem.as_deref().is_none_or(|e| e == "i64"),
+            RetCanon::FloatList => last == "Vec" && elem.as_deref().is_none_or(|e| e == "f64"),
+        })
+    }
+
     pub fn display(&self) -> &'static str {
         match self {
             RetCanon::Tensor => "Tensor",

@@ -14,8 +14,8 @@ use crate::{DType, Device, Error, Meta, OpHandle, Result, Tensor, Value};
 /// One named check on one sample.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Check {
-    /// What was checked (`inputs_unchanged`, `shape_inference`, …).
-    pub name: &'static str,
+    /// What was checked (`inputs_unchanged`, `shape_inference`, `kernel <name> (<key>)`, …).
+    pub name: String,
     /// The index of the sample it ran on.
     pub sample: usize,
     /// How it went.
@@ -119,9 +119,9 @@ pub fn opcheck(op: &OpHandle<'_>, samples: &[Vec<Value>]) -> Report {
     let entry = handle.entry();
     let mut checks = Vec::new();
     for (sample, args) in samples.iter().enumerate() {
-        let mut push = |name: &'static str, outcome: Outcome| {
+        let mut push = |name: &str, outcome: Outcome| {
             checks.push(Check {
-                name,
+                name: name.to_string(),
                 sample,
                 outcome,
             })
@@ -143,8 +143,10 @@ pub fn opcheck(op: &OpHandle<'_>, samples: &[Vec<Value>]) -> Report {
             wrong_out_refused(&handle, args, &results),
         );
         for kernel in &entry.kernels {
-            let name = kernel_check_name(kernel);
-            push(name, kernel_agrees(&handle, kernel, args));
+            push(
+                &kernel_check_name(kernel),
+                kernel_agrees(&handle, kernel, args),
+            );
         }
         push("non_contiguous", non_contiguous(&handle, args, &results));
         for (name, derive) in [
@@ -164,9 +166,19 @@ pub fn opcheck(op: &OpHandle<'_>, samples: &[Vec<Value>]) -> Report {
     }
 }
 
-/// Kernel check names live as long as the registry's records.
-fn kernel_check_name(kernel: &'static KernelDef) -> &'static str {
-    kernel.name
+fn kernel_check_name(kernel: &KernelDef) -> String {
+    let backend = kernel
+        .backend
+        .map_or("composite".to_string(), |b| b.to_string());
+    let dtypes = match kernel.dtypes {
+        KernelDTypes::Any => "any dtype".to_string(),
+        KernelDTypes::Only(ds) => ds
+            .iter()
+            .map(ToString::to_string)
+            .collect::<Vec<_>>()
+            .join(", "),
+    };
+    format!("kernel {} ({backend}, {dtypes})", kernel.name)
 }
 
 /// Calls the op, and compares non-written tensor arguments before and after.

@@ -49,6 +49,10 @@ const BLOCK_ALIGN: usize = 16;
 /// The largest padding needed to reach a 64-byte boundary inside a 16-aligned block.
 const MAX_PAD: usize = HOST_ALIGNMENT - BLOCK_ALIGN;
 
+/// Blocks up to this size are taken with `malloc` and zeroed by hand: glibc's `calloc` skips its
+/// per-thread cache, which made small allocations twice as slow.
+const SMALL_BLOCK: usize = 4096;
+
 /// The counter value while a writer holds the storage. Readers add 1 before they look, so while a
 /// writer holds it the counter stays negative however many readers try (and back out) at once.
 const WRITING: isize = isize::MIN;
@@ -226,8 +230,16 @@ impl Storage {
         };
         let size = nbytes.checked_add(MAX_PAD).ok_or_else(failed)?;
         let layout = Layout::from_size_align(size, BLOCK_ALIGN).map_err(|_| failed())?;
-        // SAFETY: `layout` has a non-zero size (`nbytes > 0`).
-        let block = NonNull::new(unsafe { alloc::alloc_zeroed(layout) }).ok_or_else(failed)?;
+        let block = if size <= SMALL_BLOCK {
+            // SAFETY: `layout` has a non-zero size (`nbytes > 0`).
+            let block = NonNull::new(unsafe { alloc::alloc(layout) }).ok_or_else(failed)?;
+            // SAFETY: `block` is valid for writes of `size` bytes, just allocated.
+            unsafe { block.as_ptr().write_bytes(0, size) };
+            block
+        } else {
+            // SAFETY: `layout` has a non-zero size (`nbytes > 0`).
+            NonNull::new(unsafe { alloc::alloc_zeroed(layout) }).ok_or_else(failed)?
+        };
         // The block is 16-aligned, so the pad to a 64-byte boundary is at most `MAX_PAD`.
         let pad = block.as_ptr().align_offset(HOST_ALIGNMENT);
         if pad > MAX_PAD {
@@ -307,6 +319,7 @@ impl Storage {
         }
     }
 
+    #[inline]
     fn borrow_read(&self) -> Result<ReadBorrow<'_>> {
         let flag = &self.inner.borrow;
         // One atomic op on the fast path. A failed attempt adds 1 to a negative counter and takes
@@ -321,6 +334,7 @@ impl Storage {
         Ok(ReadBorrow { flag })
     }
 
+    #[inline]
     fn borrow_write(&self) -> Result<WriteBorrow<'_>> {
         let flag = &self.inner.borrow;
         match flag.compare_exchange(0, WRITING, Ordering::Acquire, Ordering::Relaxed) {
@@ -340,6 +354,7 @@ impl Storage {
     }
 
     /// The host bytes as a pointer, or the error for device storage.
+    #[inline]
     fn host_data(&self) -> Result<NonNull<u8>> {
         match self.inner.memory {
             Memory::Host { data, .. } | Memory::Adopted { data, .. } => Ok(data),

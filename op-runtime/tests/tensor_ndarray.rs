@@ -12,8 +12,9 @@ fn values<T: Element>(n: usize) -> Vec<T> {
 fn round_trip<T: Element + Pick>() {
     let data = values::<T>(24);
     let a = ArrayD::from_shape_vec(IxDyn(&[2, 3, 4]), data.clone()).unwrap();
-    let ptr = a.as_ptr();
-    let t = Tensor::from(a.clone());
+    let moved = a.clone();
+    let ptr = moved.as_ptr();
+    let t = Tensor::from(moved);
     assert_eq!(t.dtype(), T::DTYPE);
     assert_eq!(
         t.storage().host_ptr().unwrap(),

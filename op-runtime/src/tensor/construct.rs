@@ -29,9 +29,8 @@ impl Tensor {
     }
 
     fn allocate(shape: &[usize], dtype: DType, device: Device, zeroed: bool) -> Result<Tensor> {
-        let layout = Layout::contiguous(shape)?;
-        let nbytes = layout
-            .numel()
+        let (layout, numel) = Layout::contiguous_with_numel(shape)?;
+        let nbytes = numel
             .checked_mul(dtype.size_in_bytes())
             .filter(|&n| isize::try_from(n).is_ok())
             .ok_or_else(|| Error::ShapeOverflow {

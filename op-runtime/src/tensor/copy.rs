@@ -174,21 +174,26 @@ impl Tensor {
     }
 }
 
-/// The error for a layout that reaches outside its storage. Views never produce one; it guards
-/// the indexing below against a broken invariant.
+/// Checks that a tensor's layout lies inside its storage of `storage_len` elements. Views never
+/// break this; the check guards the indexing that follows it against a broken invariant.
 pub(crate) fn check_fits(t: &Tensor, storage_len: usize) -> Result<()> {
     if t.layout().fits(storage_len) {
         Ok(())
     } else {
-        Err(Error::InvalidArgument(format!(
-            "tensor of shape {:?}, strides {:?} and offset {} reaches outside its storage of {} \
-             elements (this is a bug in opkit)",
-            t.shape(),
-            t.strides(),
-            t.offset(),
-            storage_len
-        )))
+        Err(outside_storage(t, storage_len))
     }
+}
+
+/// The error for a layout that reaches outside its storage (a bug, never user input).
+pub(crate) fn outside_storage(t: &Tensor, storage_len: usize) -> Error {
+    Error::InvalidArgument(format!(
+        "tensor of shape {:?}, strides {:?} and offset {} reaches outside its storage of {} \
+         elements (this is a bug in opkit)",
+        t.shape(),
+        t.strides(),
+        t.offset(),
+        storage_len
+    ))
 }
 
 /// Host-to-host element copy; `src` already has `dst`'s shape and does not share its storage.

@@ -1,7 +1,7 @@
 //! Reading and writing elements: typed slices for kernels (`as_slice`, `as_mut_slice`), copies out
 //! (`to_vec`, `to_vec_f64`, `item`), and `resize_` for out arguments.
 
-use super::copy::check_fits;
+use super::copy::{check_fits, outside_storage};
 use super::{Tensor, walk};
 use crate::storage::{SliceGuard, SliceGuardMut};
 use crate::{Device, Element, Error, Result};
@@ -18,16 +18,11 @@ impl Tensor {
         }
     }
 
-    /// What `as_slice` and `as_mut_slice` require: the dtype, the CPU, contiguity. Returns the
-    /// element range within the storage.
+    /// What `as_slice` and `as_mut_slice` require besides the CPU (which the storage checks): the
+    /// dtype and contiguity. Returns the element range within the storage.
+    #[inline]
     fn contiguous_range<T: Element>(&self) -> Result<std::ops::Range<usize>> {
         self.check_dtype::<T>()?;
-        if !self.device().is_cpu() {
-            return Err(Error::DeviceMismatch {
-                expected: Device::Cpu,
-                found: self.device(),
-            });
-        }
         if !self.is_contiguous() {
             return Err(Error::NotContiguous {
                 shape: self.shape().to_vec(),
@@ -57,8 +52,10 @@ impl Tensor {
     pub fn as_slice<T: Element>(&self) -> Result<SliceGuard<'_, T>> {
         let range = self.contiguous_range::<T>()?;
         let data = self.storage().read::<T>()?;
-        check_fits(self, data.len())?;
-        // In bounds: the layout fits the storage and is contiguous over `range`.
+        if range.end > data.len() {
+            return Err(outside_storage(self, data.len()));
+        }
+        // In bounds: checked just above.
         Ok(data.map(|all| &all[range]))
     }
 
@@ -76,7 +73,9 @@ impl Tensor {
     pub fn as_mut_slice<T: Element>(&mut self) -> Result<SliceGuardMut<'_, T>> {
         let range = self.contiguous_range::<T>()?;
         let data = self.storage().write::<T>()?;
-        check_fits(self, data.len())?;
+        if range.end > data.len() {
+            return Err(outside_storage(self, data.len()));
+        }
         Ok(data.map(|all| &mut all[range]))
     }
 

@@ -2,13 +2,15 @@
 //!
 //! Creating a tensor is on the dispatch hot path (every functional call allocates its output), and
 //! two `Vec`s for shape and strides would be two heap allocations on top of the storage's. Tensors
-//! of more than six dimensions are rare enough to pay for a `Box`.
+//! of more than five dimensions are rare enough to pay for a `Box`; five is also what PyTorch's
+//! `SizesAndStrides` keeps inline, and it keeps a `Tensor` under 128 bytes, below the size at which
+//! moves become `memcpy` calls.
 
 use std::fmt;
 use std::ops::{Deref, DerefMut};
 
 /// How many entries fit without a heap allocation.
-pub(crate) const INLINE_DIMS: usize = 6;
+pub(crate) const INLINE_DIMS: usize = 5;
 
 /// A short list of `usize` or `isize` that derefs to a slice.
 #[derive(Clone)]
@@ -19,9 +21,10 @@ pub(crate) enum Dims<T: Copy + Default> {
 
 impl<T: Copy + Default> Dims<T> {
     /// A list of `len` default values.
+    #[inline]
     pub(crate) fn filled(len: usize) -> Self {
         if len <= INLINE_DIMS {
-            // `len <= 6` fits in a `u8`.
+            // `len <= INLINE_DIMS` fits in a `u8`.
             Dims::Inline {
                 len: len as u8,
                 items: [T::default(); INLINE_DIMS],
@@ -31,7 +34,17 @@ impl<T: Copy + Default> Dims<T> {
         }
     }
 
+    /// The first `len` entries of `items` (`len <= INLINE_DIMS`), without a heap allocation.
+    #[inline]
+    pub(crate) fn inline(items: [T; INLINE_DIMS], len: usize) -> Self {
+        Dims::Inline {
+            len: len.min(INLINE_DIMS) as u8,
+            items,
+        }
+    }
+
     /// A copy of `items`.
+    #[inline]
     pub(crate) fn from_slice(items: &[T]) -> Self {
         let mut dims = Self::filled(items.len());
         dims.copy_from_slice(items);

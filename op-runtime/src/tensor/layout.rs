@@ -5,7 +5,7 @@
 //! `reshape`, the same set), so a layout that fits its storage keeps fitting. All arithmetic is
 //! checked: a layout op never panics or wraps.
 
-use super::dims::Dims;
+use super::dims::{Dims, INLINE_DIMS};
 use crate::{Error, Result};
 
 /// Shape, strides (in elements; zero for broadcast dimensions, negative for flipped ones) and the
@@ -85,12 +85,51 @@ fn overflow(shape: &[usize]) -> Error {
 impl Layout {
     /// A row-major layout of `shape` at offset 0.
     pub(crate) fn contiguous(shape: &[usize]) -> Result<Layout> {
-        checked_numel(shape)?;
-        Ok(Layout {
-            shape: Dims::from_slice(shape),
-            strides: contiguous_strides(shape),
-            offset: 0,
-        })
+        Layout::contiguous_with_numel(shape).map(|(layout, _)| layout)
+    }
+
+    /// A row-major layout of `shape` and its element count, checked as [`checked_numel`] does.
+    /// The tensor-creation hot path: one pass, no heap allocation up to `INLINE_DIMS` dimensions.
+    #[inline]
+    pub(crate) fn contiguous_with_numel(shape: &[usize]) -> Result<(Layout, usize)> {
+        let overflow = || Error::ShapeOverflow {
+            shape: shape.to_vec(),
+        };
+        if shape.len() > INLINE_DIMS {
+            let numel = checked_numel(shape)?;
+            let layout = Layout {
+                shape: Dims::from_slice(shape),
+                strides: contiguous_strides(shape),
+                offset: 0,
+            };
+            return Ok((layout, numel));
+        }
+        let mut sizes = [0usize; INLINE_DIMS];
+        let mut strides = [0isize; INLINE_DIMS];
+        let mut numel: usize = 1;
+        let mut step: isize = 1;
+        for (i, &size) in shape.iter().enumerate().rev() {
+            let Ok(signed) = isize::try_from(size) else {
+                return Err(overflow());
+            };
+            sizes[i] = size;
+            strides[i] = step;
+            step = step.saturating_mul(signed.max(1));
+            numel = numel.checked_mul(size).ok_or_else(overflow)?;
+        }
+        if isize::try_from(numel).is_err() {
+            return Err(overflow());
+        }
+        let ndim = shape.len();
+        let (shape, strides) = (Dims::inline(sizes, ndim), Dims::inline(strides, ndim));
+        Ok((
+            Layout {
+                shape,
+                strides,
+                offset: 0,
+            },
+            numel,
+        ))
     }
 
     pub(crate) fn shape(&self) -> &[usize] {

@@ -1,0 +1,8 @@
+use opkit::{custom_op, Result, Tensor};
+
+#[custom_op("my_ops::mul3(Tensr x) -> Tensor")]
+fn mul3(x: &Tensor) -> Result<Tensor> {
+    Ok(x.clone())
+}
+
+fn main() {}

@@ -1,0 +1,9 @@
+use opkit::{custom_op, Result, Tensor};
+
+#[custom_op("my_ops::mul3(Tensor x) -> Tensor")]
+fn mul3(x: &Tensor, factor: f64) -> Result<Tensor> {
+    let _ = factor;
+    Ok(x.clone())
+}
+
+fn main() {}

@@ -1,0 +1,8 @@
+use opkit::{custom_op, Result, Tensor};
+
+#[custom_op("my_ops::mul3(Tensor x) -> Tensor")]
+fn mul3(input: &Tensor) -> Result<Tensor> {
+    Ok(input.clone())
+}
+
+fn main() {}

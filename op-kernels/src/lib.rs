@@ -1,1 +1,2 @@
-//! opkit's built-in operators and SIMD layer (filled by the kernels work).
+//! opkit's built-in operators and SIMD layer.
+pub mod simd;

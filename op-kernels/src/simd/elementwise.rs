@@ -239,7 +239,7 @@ impl<T: Element, A: Operand<T>, Op: UnaryOp> Kernel<T::Lane> for UnaryKernel<'_,
     fn run<S: Simd<Elem = T::Lane>>(self, s: S) {
         let (op, a) = (self.op, self.a);
         // SAFETY: the caller sized every operand and the output for start..end.
-        unsafe { drive(s, self.out, self.start, self.end, self.nt, |i, len| op.apply(s, a.get(s, i, len))) }
+        unsafe { drive(s, self.out, self.start, self.end, self.nt, #[inline(always)] |i, len| op.apply(s, a.get(s, i, len))) }
     }
 }
 
@@ -260,7 +260,7 @@ impl<T: Element, A: Operand<T>, B: Operand<T>, Op: BinaryOp> Kernel<T::Lane> for
         let (op, a, b) = (self.op, self.a, self.b);
         // SAFETY: the caller sized every operand and the output for start..end.
         unsafe {
-            drive(s, self.out, self.start, self.end, self.nt, |i, len| {
+            drive(s, self.out, self.start, self.end, self.nt, #[inline(always)] |i, len| {
                 op.apply(s, a.get(s, i, len), b.get(s, i, len))
             })
         }

@@ -44,7 +44,7 @@ pub use layout::{StridedSlice, StridedSliceMut};
 pub use math::erf_f64;
 pub use strided::{binary_strided, unary_strided};
 #[doc(hidden)]
-pub use threads::{Pool, set_pool};
+pub use threads::{Pool, set_par_min_bytes, set_pool};
 pub use threads::{PAR_MIN_BYTES_PER_THREAD, num_threads, set_num_threads};
 pub use vector::{Element, Kernel, LaneFloat, MAX_LANES, Simd};
 

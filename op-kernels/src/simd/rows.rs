@@ -195,7 +195,7 @@ impl<T: Element, R: ReduceOp> RowOp<T> for Reduce<'_, R> {
     unsafe fn row<S: Simd<Elem = T::Lane>>(&self, s: S, x: *const T, out: *mut T, _r: usize, cols: usize, _nt: bool, _scratch: &mut [T::Lane]) {
         let id = T::Lane::from_f64(self.0.identity());
         // SAFETY: fold_row stays within 0..cols.
-        let acc = fold_row(s, cols, s.splat(id), |acc, i, len| self.0.combine(s, acc, unsafe { load_pad(s, x.add(i), len, id) }), |a, b| self.0.merge(s, a, b));
+        let acc = fold_row(s, cols, s.splat(id), #[inline(always)] |acc, i, len| self.0.combine(s, acc, unsafe { load_pad(s, x.add(i), len, id) }), #[inline(always)] |a, b| self.0.merge(s, a, b));
         let r = self.0.finish(self.0.horizontal(s, acc).to_f64(), cols);
         // SAFETY: out writable for one element.
         unsafe { out.write(T::from_f64(r)) };
@@ -319,7 +319,7 @@ pub fn min_rows<T: Element>(x: &[T], cols: usize, out: &mut [T]) -> Result<(), S
 unsafe fn exp_sum<S: Simd<Elem = T::Lane>, T: Element>(s: S, x: *const T, cols: usize, scratch: Option<&mut [T::Lane]>) -> (S::V, S::V) {
     let ninf = T::Lane::from_f64(f64::NEG_INFINITY);
     // SAFETY (closures): fold_row stays within 0..cols.
-    let m = fold_row(s, cols, s.splat(ninf), |acc, i, len| s.max(unsafe { load_pad(s, x.add(i), len, ninf) }, acc), |a, b| s.max(a, b));
+    let m = fold_row(s, cols, s.splat(ninf), #[inline(always)] |acc, i, len| s.max(unsafe { load_pad(s, x.add(i), len, ninf) }, acc), #[inline(always)] |a, b| s.max(a, b));
     let m = s.splat(s.reduce_max(m));
     let sum = match scratch {
         Some(sc) => {
@@ -328,15 +328,15 @@ unsafe fn exp_sum<S: Simd<Elem = T::Lane>, T: Element>(s: S, x: *const T, cols: 
                 s,
                 cols,
                 s.constant(0.0),
-                |acc, i, len| {
+                #[inline(always)] |acc, i, len| {
                     let e = s.exp(s.sub(unsafe { load_pad(s, x.add(i), len, ninf) }, m));
                     unsafe { store_lanes(s, sp.add(i), e, len) };
                     s.add(acc, e)
                 },
-                |a, b| s.add(a, b),
+                #[inline(always)] |a, b| s.add(a, b),
             )
         }
-        None => fold_row(s, cols, s.constant(0.0), |acc, i, len| s.add(acc, s.exp(s.sub(unsafe { load_pad(s, x.add(i), len, ninf) }, m))), |a, b| s.add(a, b)),
+        None => fold_row(s, cols, s.constant(0.0), #[inline(always)] |acc, i, len| s.add(acc, s.exp(s.sub(unsafe { load_pad(s, x.add(i), len, ninf) }, m))), #[inline(always)] |a, b| s.add(a, b)),
     };
     (m, s.splat(s.reduce_sum(sum)))
 }
@@ -354,7 +354,7 @@ impl<T: Element> RowOp<T> for Softmax {
             let (_, sum) = exp_sum(s, x, cols, Some(scratch));
             let inv = s.div(s.constant(1.0), sum);
             let sp = scratch.as_ptr();
-            drive(s, out, 0, cols, nt, |i, len| s.mul(load_lanes(s, sp.add(i), len), inv));
+            drive(s, out, 0, cols, nt, #[inline(always)] |i, len| s.mul(load_lanes(s, sp.add(i), len), inv));
         }
     }
 }
@@ -371,7 +371,7 @@ impl<T: Element> RowOp<T> for LogSoftmax {
         unsafe {
             let (m, sum) = exp_sum(s, x, cols, None);
             let shift = s.add(m, s.log(sum));
-            drive(s, out, 0, cols, nt, |i, len| s.sub(super::elementwise::load_n(s, x.add(i), len), shift));
+            drive(s, out, 0, cols, nt, #[inline(always)] |i, len| s.sub(super::elementwise::load_n(s, x.add(i), len), shift));
         }
     }
 }
@@ -396,7 +396,7 @@ impl<T: Element> RowOp<T> for Norm<'_, T> {
         // SAFETY (whole body): x, weight, bias readable and out writable for cols (checked by the caller).
         unsafe {
             let mean = if self.center {
-                let sum = fold_row(s, cols, s.splat(zero), |acc, i, len| s.add(acc, load_pad(s, x.add(i), len, zero)), |a, b| s.add(a, b));
+                let sum = fold_row(s, cols, s.splat(zero), #[inline(always)] |acc, i, len| s.add(acc, load_pad(s, x.add(i), len, zero)), #[inline(always)] |a, b| s.add(a, b));
                 s.div(s.splat(s.reduce_sum(sum)), n)
             } else {
                 s.splat(zero)
@@ -407,20 +407,20 @@ impl<T: Element> RowOp<T> for Norm<'_, T> {
                 s,
                 cols,
                 s.splat(zero),
-                |acc, i, len| {
+                #[inline(always)] |acc, i, len| {
                     let d = s.sub(load_pad(s, x.add(i), len, pad), mean);
                     s.mul_add(d, d, acc)
                 },
-                |a, b| s.add(a, b),
+                #[inline(always)] |a, b| s.add(a, b),
             );
             let var = s.div(s.splat(s.reduce_sum(sq)), n);
             let rstd = s.div(s.constant(1.0), s.sqrt(s.add(var, s.constant(self.eps))));
             let (w, b) = (self.weight.map(<[T]>::as_ptr), self.bias.map(<[T]>::as_ptr));
             match (w, b) {
-                (None, None) => drive(s, out, 0, cols, nt, |i, len| s.mul(s.sub(load_n(s, x.add(i), len), mean), rstd)),
-                (Some(w), None) => drive(s, out, 0, cols, nt, |i, len| s.mul(s.mul(s.sub(load_n(s, x.add(i), len), mean), rstd), load_n(s, w.add(i), len))),
-                (None, Some(b)) => drive(s, out, 0, cols, nt, |i, len| s.add(s.mul(s.sub(load_n(s, x.add(i), len), mean), rstd), load_n(s, b.add(i), len))),
-                (Some(w), Some(b)) => drive(s, out, 0, cols, nt, |i, len| {
+                (None, None) => drive(s, out, 0, cols, nt, #[inline(always)] |i, len| s.mul(s.sub(load_n(s, x.add(i), len), mean), rstd)),
+                (Some(w), None) => drive(s, out, 0, cols, nt, #[inline(always)] |i, len| s.mul(s.mul(s.sub(load_n(s, x.add(i), len), mean), rstd), load_n(s, w.add(i), len))),
+                (None, Some(b)) => drive(s, out, 0, cols, nt, #[inline(always)] |i, len| s.add(s.mul(s.sub(load_n(s, x.add(i), len), mean), rstd), load_n(s, b.add(i), len))),
+                (Some(w), Some(b)) => drive(s, out, 0, cols, nt, #[inline(always)] |i, len| {
                     s.mul_add(s.mul(s.sub(load_n(s, x.add(i), len), mean), rstd), load_n(s, w.add(i), len), load_n(s, b.add(i), len))
                 }),
             }

@@ -94,16 +94,16 @@ impl<T: Element, Op: BinaryOp> Kernel<T::Lane> for StridedKernel<'_, T, Op> {
                 let [po, pa, pb] = [0, 1, 2].map(|o| self.ptrs[o].offset(off[o] + j as isize * [so, sa, sb][o]));
                 let (pa, pb) = (pa.cast_const(), pb.cast_const());
                 match (so, sa, sb) {
-                    (1, 1, 1) => drive(s, po, 0, len, false, |i, l| {
+                    (1, 1, 1) => drive(s, po, 0, len, false, #[inline(always)] |i, l| {
                         op.apply(s, Contig(pa).get(s, i, l), Contig(pb).get(s, i, l))
                     }),
                     (1, 1, 0) => {
                         let b = s.splat(pb.read().to_lane());
-                        drive(s, po, 0, len, false, |i, l| op.apply(s, Contig(pa).get(s, i, l), b))
+                        drive(s, po, 0, len, false, #[inline(always)] |i, l| op.apply(s, Contig(pa).get(s, i, l), b))
                     }
                     (1, 0, 1) => {
                         let a = s.splat(pa.read().to_lane());
-                        drive(s, po, 0, len, false, |i, l| op.apply(s, a, Contig(pb).get(s, i, l)))
+                        drive(s, po, 0, len, false, #[inline(always)] |i, l| op.apply(s, a, Contig(pb).get(s, i, l)))
                     }
                     _ => {
                         let mut ba = [T::default(); GATHER];
@@ -118,7 +118,7 @@ impl<T: Element, Op: BinaryOp> Kernel<T::Lane> for StridedKernel<'_, T, Op> {
                                 bb[t] = pb.offset(e * sb).read();
                             }
                             let (qa, qb) = (Contig(ba.as_ptr()), Contig(bb.as_ptr()));
-                            drive(s, bo.as_mut_ptr(), 0, m, false, |i, l| {
+                            drive(s, bo.as_mut_ptr(), 0, m, false, #[inline(always)] |i, l| {
                                 op.apply(s, qa.get(s, i, l), qb.get(s, i, l))
                             });
                             for (t, v) in bo[..m].iter().enumerate() {

@@ -15,6 +15,13 @@ use std::sync::{Arc, Mutex, OnceLock};
 pub const PAR_MIN_BYTES_PER_THREAD: usize = 256 * 1024;
 
 static NUM_THREADS: AtomicUsize = AtomicUsize::new(0);
+static PAR_MIN_BYTES: AtomicUsize = AtomicUsize::new(PAR_MIN_BYTES_PER_THREAD);
+
+/// Overrides [`PAR_MIN_BYTES_PER_THREAD`] (for measuring it).
+#[doc(hidden)]
+pub fn set_par_min_bytes(bytes: usize) {
+    PAR_MIN_BYTES.store(bytes.max(1), Ordering::Relaxed);
+}
 
 /// Sets the number of threads large kernels use (`0` restores the default: `OPKIT_NUM_THREADS`, else
 /// the available parallelism).
@@ -86,7 +93,7 @@ fn rayon_pool(workers: usize) -> Arc<rayon::ThreadPool> {
 
 /// How many threads `n` items of `bytes_per_item` traffic each deserve.
 pub(crate) fn threads_for(n: usize, bytes_per_item: usize) -> usize {
-    let by_size = n.saturating_mul(bytes_per_item) / PAR_MIN_BYTES_PER_THREAD;
+    let by_size = n.saturating_mul(bytes_per_item) / PAR_MIN_BYTES.load(Ordering::Relaxed);
     num_threads().min(by_size).max(1)
 }
 

@@ -16,25 +16,41 @@ trait TestElem: Element {
 impl TestElem for f32 {
     fn ord(self) -> i128 {
         let b = self.to_bits();
-        if b >> 31 == 1 { -((b & 0x7fff_ffff) as i128) } else { b as i128 }
+        if b >> 31 == 1 {
+            -((b & 0x7fff_ffff) as i128)
+        } else {
+            b as i128
+        }
     }
 }
 impl TestElem for f64 {
     fn ord(self) -> i128 {
         let b = self.to_bits();
-        if b >> 63 == 1 { -((b & 0x7fff_ffff_ffff_ffff) as i128) } else { b as i128 }
+        if b >> 63 == 1 {
+            -((b & 0x7fff_ffff_ffff_ffff) as i128)
+        } else {
+            b as i128
+        }
     }
 }
 impl TestElem for f16 {
     fn ord(self) -> i128 {
         let b = self.to_bits();
-        if b >> 15 == 1 { -((b & 0x7fff) as i128) } else { b as i128 }
+        if b >> 15 == 1 {
+            -((b & 0x7fff) as i128)
+        } else {
+            b as i128
+        }
     }
 }
 impl TestElem for bf16 {
     fn ord(self) -> i128 {
         let b = self.to_bits();
-        if b >> 15 == 1 { -((b & 0x7fff) as i128) } else { b as i128 }
+        if b >> 15 == 1 {
+            -((b & 0x7fff) as i128)
+        } else {
+            b as i128
+        }
     }
 }
 
@@ -70,10 +86,14 @@ fn eps<T: Element>() -> f64 {
 
 /// Deterministic pseudo-random values in `[lo, hi)`, with NaN, ±inf and ±0 sprinkled in.
 fn data<T: Element>(n: usize, seed: u64, lo: f64, hi: f64) -> Vec<T> {
-    let mut state = seed.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+    let mut state = seed
+        .wrapping_mul(6364136223846793005)
+        .wrapping_add(1442695040888963407);
     (0..n)
         .map(|i| {
-            state = state.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+            state = state
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
             let u = (state >> 11) as f64 / (1u64 << 53) as f64;
             let v = match (i * 7 + seed as usize) % 61 {
                 0 => f64::NAN,
@@ -99,7 +119,15 @@ fn each_isa(mut f: impl FnMut(Isa)) {
     }
 }
 
-fn check_unary<T: TestElem, Op: UnaryOp>(name: &str, op: &Op, reference: fn(f64) -> f64, f32_ulps: i128, abs_c: f64, lo: f64, hi: f64) {
+fn check_unary<T: TestElem, Op: UnaryOp>(
+    name: &str,
+    op: &Op,
+    reference: fn(f64) -> f64,
+    f32_ulps: i128,
+    abs_c: f64,
+    lo: f64,
+    hi: f64,
+) {
     let ulps = ulps_for::<T>(f32_ulps);
     each_isa(|isa| {
         for n in 0..=257usize {
@@ -120,7 +148,11 @@ fn check_unary<T: TestElem, Op: UnaryOp>(name: &str, op: &Op, reference: fn(f64)
             // In place gives the same bits.
             let mut z = x.to_vec();
             simd::unary_inplace(op, &mut z);
-            assert!(z.iter().zip(&y).all(|(a, b)| a.ord() == b.ord() || a.is_nan() && b.is_nan()));
+            assert!(
+                z.iter()
+                    .zip(&y)
+                    .all(|(a, b)| a.ord() == b.ord() || a.is_nan() && b.is_nan())
+            );
         }
     });
 }
@@ -151,9 +183,25 @@ fn unary_all<T: TestElem>() {
     check_unary::<T, _>("tanh", &ops::Tanh, f64::tanh, 3, 0.0, -12.0, 12.0);
     check_unary::<T, _>("tanh_small", &ops::Tanh, f64::tanh, 3, 0.0, -1.0, 1.0);
     check_unary::<T, _>("sigmoid", &ops::Sigmoid, sigmoid_ref, 4, 0.0, -30.0, 30.0);
-    check_unary::<T, _>("silu", &ops::Silu, |x| x * sigmoid_ref(x), 5, 0.0, -30.0, 30.0);
+    check_unary::<T, _>(
+        "silu",
+        &ops::Silu,
+        |x| x * sigmoid_ref(x),
+        5,
+        0.0,
+        -30.0,
+        30.0,
+    );
     check_unary::<T, _>("gelu_erf", &ops::GeluErf, gelu_erf_ref, 5, 8.0, -8.0, 8.0);
-    check_unary::<T, _>("gelu_tanh", &ops::GeluTanh, gelu_tanh_ref, 5, 8.0, -8.0, 8.0);
+    check_unary::<T, _>(
+        "gelu_tanh",
+        &ops::GeluTanh,
+        gelu_tanh_ref,
+        5,
+        8.0,
+        -8.0,
+        8.0,
+    );
     check_unary::<T, _>("erf", &ErfOp, simd::erf_f64, 4, 0.0, -5.0, 5.0);
 }
 
@@ -192,28 +240,55 @@ fn check_binary<T: TestElem, Op: BinaryOp>(name: &str, op: &Op, reference: fn(f6
             simd::binary(op, &a, &b, &mut y).unwrap();
             for i in 0..n {
                 let want = reference(a[i].to_f64(), b[i].to_f64());
-                assert!(close(y[i], want, ulps, 0.0), "{name} {} at {isa}: n={n} i={i} {:?} {:?} got {:?} want {want:e}", T::DTYPE, a[i], b[i], y[i]);
+                assert!(
+                    close(y[i], want, ulps, 0.0),
+                    "{name} {} at {isa}: n={n} i={i} {:?} {:?} got {:?} want {want:e}",
+                    T::DTYPE,
+                    a[i],
+                    b[i],
+                    y[i]
+                );
             }
             let s = -2.5;
             simd::binary_scalar(op, &a, s, &mut y).unwrap();
             for i in 0..n {
                 let want = reference(a[i].to_f64(), s);
-                assert!(close(y[i], want, ulps, 0.0), "{name} scalar {} at {isa}: {:?} got {:?}", T::DTYPE, a[i], y[i]);
+                assert!(
+                    close(y[i], want, ulps, 0.0),
+                    "{name} scalar {} at {isa}: {:?} got {:?}",
+                    T::DTYPE,
+                    a[i],
+                    y[i]
+                );
             }
             simd::scalar_binary(op, s, &b, &mut y).unwrap();
             for i in 0..n {
                 let want = reference(s, b[i].to_f64());
-                assert!(close(y[i], want, ulps, 0.0), "scalar {name} {} at {isa}: {:?} got {:?}", T::DTYPE, b[i], y[i]);
+                assert!(
+                    close(y[i], want, ulps, 0.0),
+                    "scalar {name} {} at {isa}: {:?} got {:?}",
+                    T::DTYPE,
+                    b[i],
+                    y[i]
+                );
             }
         }
     });
 }
 
 fn nan_max(a: f64, b: f64) -> f64 {
-    if a.is_nan() || b.is_nan() { f64::NAN } else { a.max(b) }
+    if a.is_nan() || b.is_nan() {
+        f64::NAN
+    } else {
+        a.max(b)
+    }
 }
 fn nan_min(a: f64, b: f64) -> f64 {
-    if a.is_nan() || b.is_nan() { f64::NAN } else { a.min(b) }
+    if a.is_nan() || b.is_nan() {
+        f64::NAN
+    } else {
+        a.min(b)
+    }
 }
 
 fn binary_all<T: TestElem>() {
@@ -260,13 +335,19 @@ fn half_conversions_match_half_crate() {
         let mut y = vec![f16::ZERO; x.len()];
         simd::unary(&ops::Neg, &x, &mut y).unwrap();
         for (a, b) in x.iter().zip(&y) {
-            assert!(a.is_nan() && b.is_nan() || (-*a).to_bits() == b.to_bits(), "{isa} f16 {a:?} {b:?}");
+            assert!(
+                a.is_nan() && b.is_nan() || (-*a).to_bits() == b.to_bits(),
+                "{isa} f16 {a:?} {b:?}"
+            );
         }
         let x: Vec<bf16> = bits.iter().map(|&b| bf16::from_bits(b)).collect();
         let mut y = vec![bf16::ZERO; x.len()];
         simd::unary(&ops::Neg, &x, &mut y).unwrap();
         for (a, b) in x.iter().zip(&y) {
-            assert!(a.is_nan() && b.is_nan() || (-*a).to_bits() == b.to_bits(), "{isa} bf16 {a:?} {b:?}");
+            assert!(
+                a.is_nan() && b.is_nan() || (-*a).to_bits() == b.to_bits(),
+                "{isa} bf16 {a:?} {b:?}"
+            );
         }
         // f32 → half rounding: values between halves, ties, overflow, subnormals.
         let mut st = 12345u64;
@@ -290,24 +371,38 @@ fn half_conversions_match_half_crate() {
         // element type fixes the storage, so compare via from_lane on each element instead.
         let xh: Vec<f16> = xs.iter().map(|&v| f16::from_f32(v)).collect();
         simd::unary(&Id, &xh, &mut h).unwrap();
-        assert!(xh.iter().zip(&h).all(|(a, b)| a.to_bits() == b.to_bits() || a.is_nan() && b.is_nan()));
+        assert!(
+            xh.iter()
+                .zip(&h)
+                .all(|(a, b)| a.to_bits() == b.to_bits() || a.is_nan() && b.is_nan())
+        );
         let xg: Vec<bf16> = xs.iter().map(|&v| bf16::from_f32(v)).collect();
         simd::unary(&Id, &xg, &mut g).unwrap();
-        assert!(xg.iter().zip(&g).all(|(a, b)| a.to_bits() == b.to_bits() || a.is_nan() && b.is_nan()));
+        assert!(
+            xg.iter()
+                .zip(&g)
+                .all(|(a, b)| a.to_bits() == b.to_bits() || a.is_nan() && b.is_nan())
+        );
         // Rounding itself: x * 1.0 + tiny offsets computed in f32 lanes, then rounded to half.
         let base: Vec<f16> = (0..4096u16).map(|b| f16::from_bits(b * 16 + 1)).collect();
         let mut out = vec![f16::ZERO; base.len()];
         simd::binary_scalar(&ops::Mul, &base, 1.0 + 1.0 / 4096.0, &mut out).unwrap();
         for (a, b) in base.iter().zip(&out) {
             let want = f16::from_f32(a.to_f32() * (1.0 + 1.0 / 4096.0));
-            assert!(want.to_bits() == b.to_bits() || a.is_nan(), "{isa} {a:?} {b:?} {want:?}");
+            assert!(
+                want.to_bits() == b.to_bits() || a.is_nan(),
+                "{isa} {a:?} {b:?} {want:?}"
+            );
         }
         let baseb: Vec<bf16> = (0..4096u16).map(|b| bf16::from_bits(b * 16 + 1)).collect();
         let mut outb = vec![bf16::ZERO; baseb.len()];
         simd::binary_scalar(&ops::Mul, &baseb, 1.0 + 1.0 / 512.0, &mut outb).unwrap();
         for (a, b) in baseb.iter().zip(&outb) {
             let want = bf16::from_f32(a.to_f32() * (1.0 + 1.0 / 512.0));
-            assert!(want.to_bits() == b.to_bits() || a.is_nan(), "{isa} {a:?} {b:?} {want:?}");
+            assert!(
+                want.to_bits() == b.to_bits() || a.is_nan(),
+                "{isa} {a:?} {b:?} {want:?}"
+            );
         }
     });
 }
@@ -331,10 +426,20 @@ fn bit_identical_across_threads_and_streaming() {
                 simd::set_streaming(mode);
                 let mut y = vec![0.0f32; n];
                 ops::gelu_tanh(&x, &mut y).unwrap();
-                assert!(y.iter().zip(&reference).all(|(a, b)| a.to_bits() == b.to_bits()), "{threads} threads {mode:?}");
+                assert!(
+                    y.iter()
+                        .zip(&reference)
+                        .all(|(a, b)| a.to_bits() == b.to_bits()),
+                    "{threads} threads {mode:?}"
+                );
                 let mut yh = vec![bf16::ZERO; n];
                 ops::silu(&xh, &mut yh).unwrap();
-                assert!(yh.iter().zip(&reference_h).all(|(a, b)| a.to_bits() == b.to_bits()), "{threads} threads {mode:?}");
+                assert!(
+                    yh.iter()
+                        .zip(&reference_h)
+                        .all(|(a, b)| a.to_bits() == b.to_bits()),
+                    "{threads} threads {mode:?}"
+                );
             }
         }
         // Reductions: deterministic, the same for every thread count.
@@ -360,7 +465,13 @@ fn bit_identical_across_threads_and_streaming() {
 }
 
 /// Strided and broadcast layouts against an index-by-index reference.
-fn strided_case<T: TestElem>(shape: &[usize], a_strides: &[isize], b_shape: &[usize], out_strides: &[isize], isa: Isa) {
+fn strided_case<T: TestElem>(
+    shape: &[usize],
+    a_strides: &[isize],
+    b_shape: &[usize],
+    out_strides: &[isize],
+    isa: Isa,
+) {
     let span = |shape: &[usize], strides: &[isize]| -> (usize, usize) {
         let (mut lo, mut hi) = (0isize, 0isize);
         for (&n, &s) in shape.iter().zip(strides) {
@@ -393,8 +504,14 @@ fn strided_case<T: TestElem>(shape: &[usize], a_strides: &[isize], b_shape: &[us
     for _ in 0..numel {
         let (x, y) = (a.get(&idx), bb.get(&idx));
         let want = x.to_f64() * y.to_f64();
-        assert!(close(o.get(&idx), want, ulps_for::<T>(0), 0.0), "{isa} {shape:?} {a_strides:?} {b_shape:?} {out_strides:?} at {idx:?}");
-        assert!(close(o2.get(&idx), x.to_f64().tanh(), ulps_for::<T>(3), 0.0), "tanh {isa} {shape:?} at {idx:?}");
+        assert!(
+            close(o.get(&idx), want, ulps_for::<T>(0), 0.0),
+            "{isa} {shape:?} {a_strides:?} {b_shape:?} {out_strides:?} at {idx:?}"
+        );
+        assert!(
+            close(o2.get(&idx), x.to_f64().tanh(), ulps_for::<T>(3), 0.0),
+            "tanh {isa} {shape:?} at {idx:?}"
+        );
         for k in (0..shape.len()).rev() {
             idx[k] += 1;
             if idx[k] < shape[k] {
@@ -410,12 +527,36 @@ fn strided_all<T: TestElem>() {
         for n in [0usize, 1, 5, 8, 17, 33] {
             // contiguous, reversed, broadcast row, broadcast column, transposed output, strided input.
             strided_case::<T>(&[3, n], &[n as isize, 1], &[n], &[n as isize, 1], isa);
-            strided_case::<T>(&[3, n], &[-(n as isize), -1], &[3, 1], &[n as isize, 1], isa);
+            strided_case::<T>(
+                &[3, n],
+                &[-(n as isize), -1],
+                &[3, 1],
+                &[n as isize, 1],
+                isa,
+            );
             strided_case::<T>(&[3, n], &[0, 1], &[1, n], &[1, 3], isa);
-            strided_case::<T>(&[2, 3, n], &[1, 2, 6], &[3, 1], &[3 * n as isize, n as isize, 1], isa);
-            strided_case::<T>(&[4, n], &[2 * n as isize, 2], &[4, n], &[-(n as isize), -1], isa);
+            strided_case::<T>(
+                &[2, 3, n],
+                &[1, 2, 6],
+                &[3, 1],
+                &[3 * n as isize, n as isize, 1],
+                isa,
+            );
+            strided_case::<T>(
+                &[4, n],
+                &[2 * n as isize, 2],
+                &[4, n],
+                &[-(n as isize), -1],
+                isa,
+            );
             strided_case::<T>(&[n, 2], &[0, 0], &[], &[2, 1], isa);
-            strided_case::<T>(&[2, 1, n, 3], &[1, 7, 2, -5], &[1, 3], &[3 * n as isize, 99, 3, 1], isa);
+            strided_case::<T>(
+                &[2, 1, n, 3],
+                &[1, 7, 2, -5],
+                &[1, 3],
+                &[3 * n as isize, 99, 3, 1],
+                isa,
+            );
         }
     });
 }
@@ -460,7 +601,11 @@ fn strided_large_is_threaded_and_exact() {
     let mut o = StridedSliceMut::contiguous(&mut y, &[c, r]).unwrap();
     simd::binary_strided(&ops::Add, &a, &b, &mut o).unwrap();
     simd::set_num_threads(0);
-    assert!(y.iter().zip(&reference).all(|(p, q)| p.to_bits() == q.to_bits()));
+    assert!(
+        y.iter()
+            .zip(&reference)
+            .all(|(p, q)| p.to_bits() == q.to_bits())
+    );
 }
 
 fn row_refs(x: &[f64]) -> (f64, f64, f64, f64) {
@@ -477,7 +622,13 @@ fn rows_all<T: TestElem>() {
             // Finite data for the value checks; rows with specials checked separately.
             let x: Vec<T> = data::<T>(rows_n * cols, cols as u64, -3.0, 3.0)
                 .into_iter()
-                .map(|v| if v.to_f64().is_finite() { v } else { T::from_f64(0.5) })
+                .map(|v| {
+                    if v.to_f64().is_finite() {
+                        v
+                    } else {
+                        T::from_f64(0.5)
+                    }
+                })
                 .collect();
             let mut sums = vec![T::default(); rows_n];
             let mut means = vec![T::default(); rows_n];
@@ -487,16 +638,37 @@ fn rows_all<T: TestElem>() {
             rows::mean_rows(&x, cols, &mut means).unwrap();
             rows::max_rows(&x, cols, &mut maxs).unwrap();
             rows::min_rows(&x, cols, &mut mins).unwrap();
-            let lane_eps = if T::DTYPE == "float64" { 2f64.powi(-52) } else { 2f64.powi(-23) };
+            let lane_eps = if T::DTYPE == "float64" {
+                2f64.powi(-52)
+            } else {
+                2f64.powi(-23)
+            };
             for r in 0..rows_n {
                 let row: Vec<f64> = x[r * cols..][..cols].iter().map(|v| v.to_f64()).collect();
                 let (s, m, mx, mn) = row_refs(&row);
                 let abs_sum: f64 = row.iter().map(|v| v.abs()).sum();
                 let tol = (cols as f64 / 8.0 + 8.0) * lane_eps * abs_sum;
-                assert!(close(sums[r], s, ulps_for::<T>(0), tol), "sum {} {isa} cols={cols}: {:?} vs {s}", T::DTYPE, sums[r]);
-                assert!(close(means[r], m, ulps_for::<T>(1), tol / cols.max(1) as f64), "mean {} {isa} cols={cols}", T::DTYPE);
-                assert!(close(maxs[r], mx, 0, 0.0), "max {} {isa} cols={cols}", T::DTYPE);
-                assert!(close(mins[r], mn, 0, 0.0), "min {} {isa} cols={cols}", T::DTYPE);
+                assert!(
+                    close(sums[r], s, ulps_for::<T>(0), tol),
+                    "sum {} {isa} cols={cols}: {:?} vs {s}",
+                    T::DTYPE,
+                    sums[r]
+                );
+                assert!(
+                    close(means[r], m, ulps_for::<T>(1), tol / cols.max(1) as f64),
+                    "mean {} {isa} cols={cols}",
+                    T::DTYPE
+                );
+                assert!(
+                    close(maxs[r], mx, 0, 0.0),
+                    "max {} {isa} cols={cols}",
+                    T::DTYPE
+                );
+                assert!(
+                    close(mins[r], mn, 0, 0.0),
+                    "min {} {isa} cols={cols}",
+                    T::DTYPE
+                );
             }
             if cols == 0 {
                 continue;
@@ -505,15 +677,37 @@ fn rows_all<T: TestElem>() {
             rows::softmax(&x, cols, &mut y).unwrap();
             let mut ly = vec![T::default(); x.len()];
             rows::log_softmax(&x, cols, &mut ly).unwrap();
-            let w = data::<T>(cols, 99, 0.5, 2.0).into_iter().map(|v| if v.to_f64().is_finite() { v } else { T::from_f64(1.0) }).collect::<Vec<_>>();
-            let bias = data::<T>(cols, 98, -1.0, 1.0).into_iter().map(|v| if v.to_f64().is_finite() { v } else { T::from_f64(0.0) }).collect::<Vec<_>>();
+            let w = data::<T>(cols, 99, 0.5, 2.0)
+                .into_iter()
+                .map(|v| {
+                    if v.to_f64().is_finite() {
+                        v
+                    } else {
+                        T::from_f64(1.0)
+                    }
+                })
+                .collect::<Vec<_>>();
+            let bias = data::<T>(cols, 98, -1.0, 1.0)
+                .into_iter()
+                .map(|v| {
+                    if v.to_f64().is_finite() {
+                        v
+                    } else {
+                        T::from_f64(0.0)
+                    }
+                })
+                .collect::<Vec<_>>();
             let mut rn = vec![T::default(); x.len()];
             rows::rms_norm(&x, cols, Some(&w), None, &mut rn).unwrap();
             let mut ln = vec![T::default(); x.len()];
             rows::layer_norm(&x, cols, Some(&w), Some(&bias), 1e-5, &mut ln).unwrap();
             let mut ln0 = vec![T::default(); x.len()];
             rows::layer_norm(&x, cols, None, None, 1e-5, &mut ln0).unwrap();
-            let rms_eps = if T::DTYPE == "float64" { f64::EPSILON } else { f32::EPSILON as f64 };
+            let rms_eps = if T::DTYPE == "float64" {
+                f64::EPSILON
+            } else {
+                f32::EPSILON as f64
+            };
             for r in 0..rows_n {
                 let row: Vec<f64> = x[r * cols..][..cols].iter().map(|v| v.to_f64()).collect();
                 let mx = row.iter().cloned().fold(f64::NEG_INFINITY, f64::max);
@@ -525,15 +719,48 @@ fn rows_all<T: TestElem>() {
                     let i = r * cols + j;
                     let sm = (row[j] - mx).exp() / se;
                     let tol_rel = if T::DTYPE == "float64" { 1e-13 } else { 2e-6 };
-                    assert!(close(y[i], sm, ulps_for::<T>(4), tol_rel * sm), "softmax {} {isa} cols={cols} j={j}: {:?} vs {sm}", T::DTYPE, y[i]);
+                    assert!(
+                        close(y[i], sm, ulps_for::<T>(4), tol_rel * sm),
+                        "softmax {} {isa} cols={cols} j={j}: {:?} vs {sm}",
+                        T::DTYPE,
+                        y[i]
+                    );
                     let lsm = row[j] - mx - se.ln();
-                    assert!(close(ly[i], lsm, ulps_for::<T>(4), tol_rel * (1.0 + row[j].abs())), "log_softmax {} {isa} cols={cols}", T::DTYPE);
+                    assert!(
+                        close(ly[i], lsm, ulps_for::<T>(4), tol_rel * (1.0 + row[j].abs())),
+                        "log_softmax {} {isa} cols={cols}",
+                        T::DTYPE
+                    );
                     let want = row[j] / (ms + rms_eps).sqrt() * w[j].to_f64();
-                    assert!(close(rn[i], want, ulps_for::<T>(4), tol_rel * (1.0 + want.abs())), "rms_norm {} {isa} cols={cols} j={j}: {:?} vs {want}", T::DTYPE, rn[i]);
+                    assert!(
+                        close(rn[i], want, ulps_for::<T>(4), tol_rel * (1.0 + want.abs())),
+                        "rms_norm {} {isa} cols={cols} j={j}: {:?} vs {want}",
+                        T::DTYPE,
+                        rn[i]
+                    );
                     let n0 = (row[j] - mean) / (var + 1e-5).sqrt();
                     let want = n0 * w[j].to_f64() + bias[j].to_f64();
-                    assert!(close(ln[i], want, ulps_for::<T>(4), tol_rel * 4.0 * (1.0 + n0.abs() * 2.0)), "layer_norm {} {isa} cols={cols} j={j}: {:?} vs {want}", T::DTYPE, ln[i]);
-                    assert!(close(ln0[i], n0, ulps_for::<T>(4), tol_rel * 4.0 * (1.0 + n0.abs())), "layer_norm (no affine) {} {isa} cols={cols}", T::DTYPE);
+                    assert!(
+                        close(
+                            ln[i],
+                            want,
+                            ulps_for::<T>(4),
+                            tol_rel * 4.0 * (1.0 + n0.abs() * 2.0)
+                        ),
+                        "layer_norm {} {isa} cols={cols} j={j}: {:?} vs {want}",
+                        T::DTYPE,
+                        ln[i]
+                    );
+                    assert!(
+                        close(
+                            ln0[i],
+                            n0,
+                            ulps_for::<T>(4),
+                            tol_rel * 4.0 * (1.0 + n0.abs())
+                        ),
+                        "layer_norm (no affine) {} {isa} cols={cols}",
+                        T::DTYPE
+                    );
                 }
             }
         }
@@ -579,7 +806,10 @@ fn rows_specials() {
                 rows::max_rows(&x, cols, &mut o).unwrap();
                 assert_eq!(o[0], f32::INFINITY);
                 rows::softmax(&x, cols, &mut y).unwrap();
-                assert!(y.iter().all(|v| v.is_nan()), "{isa} softmax with +inf (PyTorch gives NaN)");
+                assert!(
+                    y.iter().all(|v| v.is_nan()),
+                    "{isa} softmax with +inf (PyTorch gives NaN)"
+                );
                 x[pos] = f32::NEG_INFINITY;
                 rows::softmax(&x, cols, &mut y).unwrap();
                 if cols > 1 {
@@ -616,7 +846,11 @@ fn user_op() {
         let mut y = vec![bf16::ZERO; 100];
         simd::unary(&LeakyRelu(0.125), &x, &mut y).unwrap();
         for (a, b) in x.iter().zip(&y) {
-            let want = if a.to_f32() < 0.0 { a.to_f64() * 0.125 } else { a.to_f64() };
+            let want = if a.to_f32() < 0.0 {
+                a.to_f64() * 0.125
+            } else {
+                a.to_f64()
+            };
             assert!(close(*b, want, 0, 0.0));
         }
     });
@@ -632,7 +866,11 @@ fn erf_f64_reference_values() {
         (3.5, 0.999_999_256_901_627_7),
         (1e-10, 1.128_379_167_095_512_6e-10),
     ] {
-        assert!((simd::erf_f64(x) - want).abs() <= 1e-15 * want, "erf({x}) = {:e}", simd::erf_f64(x) - want);
+        assert!(
+            (simd::erf_f64(x) - want).abs() <= 1e-15 * want,
+            "erf({x}) = {:e}",
+            simd::erf_f64(x) - want
+        );
         assert!((simd::erf_f64(-x) + want).abs() <= 1e-15 * want);
     }
     assert_eq!(simd::erf_f64(f64::INFINITY), 1.0);
@@ -647,15 +885,27 @@ fn env_override() {
         return;
     }
     let exe = std::env::current_exe().unwrap();
-    for (set, expect) in [("scalar", "scalar"), ("avx512", Isa::detect().name()), ("nonsense", Isa::detect().name())] {
-        let expect = if set == "avx512" && Isa::Avx512.is_supported() { "avx512" } else { expect };
+    for (set, expect) in [
+        ("scalar", "scalar"),
+        ("avx512", Isa::detect().name()),
+        ("nonsense", Isa::detect().name()),
+    ] {
+        let expect = if set == "avx512" && Isa::Avx512.is_supported() {
+            "avx512"
+        } else {
+            expect
+        };
         let status = std::process::Command::new(&exe)
             .args(["--exact", "env_override", "--test-threads=1", "--nocapture"])
             .env("OPKIT_ISA", set)
             .env("OPKIT_TEST_EXPECT_ISA", expect)
             .output()
             .unwrap();
-        assert!(status.status.success(), "OPKIT_ISA={set}: {}", String::from_utf8_lossy(&status.stdout));
+        assert!(
+            status.status.success(),
+            "OPKIT_ISA={set}: {}",
+            String::from_utf8_lossy(&status.stdout)
+        );
         if set == "avx512" && !Isa::Avx512.is_supported() {
             assert!(String::from_utf8_lossy(&status.stderr).contains("not supported"));
         }

@@ -75,7 +75,11 @@ fn report(r: &Row, json: bool) {
 }
 
 fn human(b: usize) -> String {
-    if b >= 1 << 20 { format!("{}MiB", b >> 20) } else { format!("{}KiB", b >> 10) }
+    if b >= 1 << 20 {
+        format!("{}MiB", b >> 20)
+    } else {
+        format!("{}KiB", b >> 10)
+    }
 }
 
 /// Measures `kernel` (moving `bytes` of traffic) against the copy references over the same bytes:
@@ -129,10 +133,18 @@ fn measure<T: Element>(
 }
 
 fn fill<T: Element>(n: usize) -> Vec<T> {
-    (0..n).map(|i| T::from_f64(((i * 7919) % 1000) as f64 / 250.0 - 2.0)).collect()
+    (0..n)
+        .map(|i| T::from_f64(((i * 7919) % 1000) as f64 / 250.0 - 2.0))
+        .collect()
 }
 
-fn bench_dtype<T: Element>(size: usize, threads: usize, only: &Option<String>, json: bool, budget: Duration) {
+fn bench_dtype<T: Element>(
+    size: usize,
+    threads: usize,
+    only: &Option<String>,
+    json: bool,
+    budget: Duration,
+) {
     let n = size / size_of::<T>();
     let x = fill::<T>(n);
     let b = fill::<T>(n);
@@ -147,16 +159,30 @@ fn bench_dtype<T: Element>(size: usize, threads: usize, only: &Option<String>, j
     run("mul3", 2 * n * eb, &mut |y| ops::mul3(&x, y).unwrap());
     if T::DTYPE == "float32" || T::DTYPE == "bfloat16" {
         run("add", 3 * n * eb, &mut |y| ops::add(&x, &b, y).unwrap());
-        run("gelu_tanh", 2 * n * eb, &mut |y| ops::gelu_tanh(&x, y).unwrap());
-        run("gelu_erf", 2 * n * eb, &mut |y| ops::gelu_erf(&x, y).unwrap());
+        run("gelu_tanh", 2 * n * eb, &mut |y| {
+            ops::gelu_tanh(&x, y).unwrap()
+        });
+        run("gelu_erf", 2 * n * eb, &mut |y| {
+            ops::gelu_erf(&x, y).unwrap()
+        });
         run("silu", 2 * n * eb, &mut |y| ops::silu(&x, y).unwrap());
+        run("exp", 2 * n * eb, &mut |y| ops::exp(&x, y).unwrap());
+        run("tanh", 2 * n * eb, &mut |y| ops::tanh(&x, y).unwrap());
         let cols = 4096.min(n);
         let w = fill::<T>(cols);
         let bias = fill::<T>(cols);
-        run("softmax", 2 * n * eb, &mut |y| rows::softmax(&x, cols, y).unwrap());
-        run("rms_norm", 2 * n * eb, &mut |y| rows::rms_norm(&x, cols, Some(&w), None, y).unwrap());
-        run("layer_norm", 2 * n * eb, &mut |y| rows::layer_norm(&x, cols, Some(&w), Some(&bias), 1e-5, y).unwrap());
-        run("sum_rows", n * eb, &mut |y| rows::sum_rows(&x, cols, &mut y[..n / cols]).unwrap());
+        run("softmax", 2 * n * eb, &mut |y| {
+            rows::softmax(&x, cols, y).unwrap()
+        });
+        run("rms_norm", 2 * n * eb, &mut |y| {
+            rows::rms_norm(&x, cols, Some(&w), None, y).unwrap()
+        });
+        run("layer_norm", 2 * n * eb, &mut |y| {
+            rows::layer_norm(&x, cols, Some(&w), Some(&bias), 1e-5, y).unwrap()
+        });
+        run("sum_rows", n * eb, &mut |y| {
+            rows::sum_rows(&x, cols, &mut y[..n / cols]).unwrap()
+        });
     }
 }
 
@@ -188,9 +214,17 @@ fn threshold(json: bool) {
         }
         let speedup = best[0].as_secs_f64() / best[1].as_secs_f64();
         if json {
-            println!("{{\"kind\":\"threshold\",\"traffic_bytes\":{},\"t1_ns\":{},\"t2_ns\":{},\"speedup\":{speedup:.3}}}", kib * 1024, best[0].as_nanos(), best[1].as_nanos());
+            println!(
+                "{{\"kind\":\"threshold\",\"traffic_bytes\":{},\"t1_ns\":{},\"t2_ns\":{},\"speedup\":{speedup:.3}}}",
+                kib * 1024,
+                best[0].as_nanos(),
+                best[1].as_nanos()
+            );
         } else {
-            println!("traffic {:>6} KiB: 1 thread {:>9.2?}  2 threads {:>9.2?}  speedup {speedup:.2}", kib, best[0], best[1]);
+            println!(
+                "traffic {:>6} KiB: 1 thread {:>9.2?}  2 threads {:>9.2?}  speedup {speedup:.2}",
+                kib, best[0], best[1]
+            );
         }
     }
     simd::set_par_min_bytes(simd::PAR_MIN_BYTES_PER_THREAD);
@@ -202,14 +236,21 @@ fn threads_overhead(json: bool) {
     simd::set_num_threads(2);
     let x = fill::<f32>(1024);
     let mut y = vec![0.0f32; 1024];
-    for (name, pool) in [("rayon", simd::Pool::Rayon), ("scoped", simd::Pool::Scoped), ("rayon", simd::Pool::Rayon)] {
+    for (name, pool) in [
+        ("rayon", simd::Pool::Rayon),
+        ("scoped", simd::Pool::Scoped),
+        ("rayon", simd::Pool::Rayon),
+    ] {
         simd::set_pool(pool);
         let mut best = Duration::MAX;
         for _ in 0..20 {
             best = best.min(time(200, &mut || ops::mul3(&x, &mut y).unwrap()));
         }
         if json {
-            println!("{{\"kind\":\"threads_overhead\",\"pool\":\"{name}\",\"ns\":{}}}", best.as_nanos());
+            println!(
+                "{{\"kind\":\"threads_overhead\",\"pool\":\"{name}\",\"ns\":{}}}",
+                best.as_nanos()
+            );
         } else {
             println!("2-thread split of a 1024-element mul3 with {name}: {best:?}");
         }
@@ -222,7 +263,12 @@ fn threads_overhead(json: bool) {
 fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let json = args.iter().any(|a| a == "--json");
-    let value = |flag: &str| args.iter().position(|a| a == flag).and_then(|i| args.get(i + 1)).cloned();
+    let value = |flag: &str| {
+        args.iter()
+            .position(|a| a == flag)
+            .and_then(|i| args.get(i + 1))
+            .cloned()
+    };
     if args.iter().any(|a| a == "--threshold") {
         return threshold(json);
     }
@@ -231,16 +277,34 @@ fn main() {
     }
     let quick = args.iter().any(|a| a == "--quick");
     let sizes: Vec<usize> = value("--sizes")
-        .unwrap_or_else(|| if quick { "64k,4m".into() } else { "64k,4m,256m".into() })
+        .unwrap_or_else(|| {
+            if quick {
+                "64k,4m".into()
+            } else {
+                "64k,4m,256m".into()
+            }
+        })
         .split(',')
         .map(parse_size)
         .collect();
-    let threads: Vec<usize> = value("--threads").unwrap_or_else(|| "1,2".into()).split(',').map(|s| s.parse().unwrap()).collect();
-    let dtypes: Vec<String> = value("--dtypes").unwrap_or_else(|| "f32,f16,bf16,f64".into()).split(',').map(String::from).collect();
+    let threads: Vec<usize> = value("--threads")
+        .unwrap_or_else(|| "1,2".into())
+        .split(',')
+        .map(|s| s.parse().unwrap())
+        .collect();
+    let dtypes: Vec<String> = value("--dtypes")
+        .unwrap_or_else(|| "f32,f16,bf16,f64".into())
+        .split(',')
+        .map(String::from)
+        .collect();
     let only = value("--only");
-    let budget = Duration::from_millis(if quick { 100 } else { 400 });
+    let budget = Duration::from_millis(if quick { 100 } else { 250 });
     if !json {
-        println!("isa {} (detected {}), bytes = read + written; limit = best copy over the same bytes", simd::Isa::active(), simd::Isa::detect());
+        println!(
+            "isa {} (detected {}), bytes = read + written; limit = best copy over the same bytes",
+            simd::Isa::active(),
+            simd::Isa::detect()
+        );
     }
     for &size in &sizes {
         for &t in &threads {

@@ -79,7 +79,11 @@ pub(crate) fn streaming_for(out_bytes: usize) -> bool {
 /// # Safety
 /// `p` valid for reading `len` elements.
 #[inline(always)]
-pub(crate) unsafe fn load_n<S: Simd<Elem = T::Lane>, T: Element>(s: S, p: *const T, len: usize) -> S::V {
+pub(crate) unsafe fn load_n<S: Simd<Elem = T::Lane>, T: Element>(
+    s: S,
+    p: *const T,
+    len: usize,
+) -> S::V {
     if len == S::LANES {
         // SAFETY: len == LANES elements readable.
         unsafe { T::vload(s, p) }
@@ -98,7 +102,12 @@ pub(crate) unsafe fn load_n<S: Simd<Elem = T::Lane>, T: Element>(s: S, p: *const
 /// # Safety
 /// `p` valid for writing `len` elements.
 #[inline(always)]
-pub(crate) unsafe fn store_n<S: Simd<Elem = T::Lane>, T: Element>(s: S, p: *mut T, v: S::V, len: usize) {
+pub(crate) unsafe fn store_n<S: Simd<Elem = T::Lane>, T: Element>(
+    s: S,
+    p: *mut T,
+    v: S::V,
+    len: usize,
+) {
     if len == S::LANES {
         // SAFETY: len == LANES elements writable.
         unsafe { T::vstore(s, p, v) }
@@ -131,7 +140,11 @@ where
         if nt {
             // Peel to a 64-byte boundary so that every streamed vector is aligned.
             let mis = (out.add(i) as usize) % 64;
-            let head_end = if mis == 0 { i } else { (i + (64 - mis) / size_of::<T>()).min(end) };
+            let head_end = if mis == 0 {
+                i
+            } else {
+                (i + (64 - mis) / size_of::<T>()).min(end)
+            };
             while i < head_end {
                 let len = (head_end - i).min(l);
                 store_n(s, out.add(i), f(i, len), len);
@@ -239,7 +252,17 @@ impl<T: Element, A: Operand<T>, Op: UnaryOp> Kernel<T::Lane> for UnaryKernel<'_,
     fn run<S: Simd<Elem = T::Lane>>(self, s: S) {
         let (op, a) = (self.op, self.a);
         // SAFETY: the caller sized every operand and the output for start..end.
-        unsafe { drive(s, self.out, self.start, self.end, self.nt, #[inline(always)] |i, len| op.apply(s, a.get(s, i, len))) }
+        unsafe {
+            drive(
+                s,
+                self.out,
+                self.start,
+                self.end,
+                self.nt,
+                #[inline(always)]
+                |i, len| op.apply(s, a.get(s, i, len)),
+            )
+        }
     }
 }
 
@@ -253,16 +276,24 @@ struct BinaryKernel<'a, T, A, B, Op> {
     nt: bool,
 }
 
-impl<T: Element, A: Operand<T>, B: Operand<T>, Op: BinaryOp> Kernel<T::Lane> for BinaryKernel<'_, T, A, B, Op> {
+impl<T: Element, A: Operand<T>, B: Operand<T>, Op: BinaryOp> Kernel<T::Lane>
+    for BinaryKernel<'_, T, A, B, Op>
+{
     type Output = ();
     #[inline(always)]
     fn run<S: Simd<Elem = T::Lane>>(self, s: S) {
         let (op, a, b) = (self.op, self.a, self.b);
         // SAFETY: the caller sized every operand and the output for start..end.
         unsafe {
-            drive(s, self.out, self.start, self.end, self.nt, #[inline(always)] |i, len| {
-                op.apply(s, a.get(s, i, len), b.get(s, i, len))
-            })
+            drive(
+                s,
+                self.out,
+                self.start,
+                self.end,
+                self.nt,
+                #[inline(always)]
+                |i, len| op.apply(s, a.get(s, i, len), b.get(s, i, len)),
+            )
         }
     }
 }
@@ -272,13 +303,26 @@ impl<T: Element, A: Operand<T>, B: Operand<T>, Op: BinaryOp> Kernel<T::Lane> for
 /// # Safety
 /// `a` readable and `out` writable for `0..n`; `out` may equal `a`'s pointer (in place) but no other
 /// overlap.
-pub(crate) unsafe fn run_unary<T: Element, A: Operand<T>, Op: UnaryOp>(op: &Op, a: A, out: *mut T, n: usize, reads: usize) {
+pub(crate) unsafe fn run_unary<T: Element, A: Operand<T>, Op: UnaryOp>(
+    op: &Op,
+    a: A,
+    out: *mut T,
+    n: usize,
+    reads: usize,
+) {
     let isa = Isa::active();
     let nt = streaming_for(n * size_of::<T>());
     let out = SendPtr(out);
     let threads = threads_for(n, (reads + 1) * size_of::<T>());
     run_chunks(n, 64, threads, &|r| {
-        let k = UnaryKernel { op, a, out: out.get(), start: r.start, end: r.end, nt };
+        let k = UnaryKernel {
+            op,
+            a,
+            out: out.get(),
+            start: r.start,
+            end: r.end,
+            nt,
+        };
         T::Lane::dispatch(isa, k)
     });
 }
@@ -300,13 +344,29 @@ pub(crate) unsafe fn run_binary<T: Element, A: Operand<T>, B: Operand<T>, Op: Bi
     let out = SendPtr(out);
     let threads = threads_for(n, (reads + 1) * size_of::<T>());
     run_chunks(n, 64, threads, &|r| {
-        let k = BinaryKernel { op, a, b, out: out.get(), start: r.start, end: r.end, nt };
+        let k = BinaryKernel {
+            op,
+            a,
+            b,
+            out: out.get(),
+            start: r.start,
+            end: r.end,
+            nt,
+        };
         T::Lane::dispatch(isa, k)
     });
 }
 
 fn check_len(what: &'static str, expected: usize, got: usize) -> Result<(), SimdError> {
-    if expected == got { Ok(()) } else { Err(SimdError::LengthMismatch { what, expected, got }) }
+    if expected == got {
+        Ok(())
+    } else {
+        Err(SimdError::LengthMismatch {
+            what,
+            expected,
+            got,
+        })
+    }
 }
 
 /// `out[i] = op(x[i])` over contiguous slices of equal length.
@@ -329,17 +389,36 @@ pub fn unary_inplace<T: Element, Op: UnaryOp>(op: &Op, x: &mut [T]) {
 
 /// `out[i] = op(a[i], b[i])` over contiguous slices of equal length (broadcasting: see
 /// [`binary_strided`](super::binary_strided)).
-pub fn binary<T: Element, Op: BinaryOp>(op: &Op, a: &[T], b: &[T], out: &mut [T]) -> Result<(), SimdError> {
+pub fn binary<T: Element, Op: BinaryOp>(
+    op: &Op,
+    a: &[T],
+    b: &[T],
+    out: &mut [T],
+) -> Result<(), SimdError> {
     check_len("b", a.len(), b.len())?;
     check_len("out", a.len(), out.len())?;
     // SAFETY: all three hold a.len() elements; out is exclusive.
-    unsafe { run_binary(op, Contig(a.as_ptr()), Contig(b.as_ptr()), out.as_mut_ptr(), a.len(), 2) };
+    unsafe {
+        run_binary(
+            op,
+            Contig(a.as_ptr()),
+            Contig(b.as_ptr()),
+            out.as_mut_ptr(),
+            a.len(),
+            2,
+        )
+    };
     Ok(())
 }
 
 /// `out[i] = op(a[i], b)`: the scalar is rounded to the lane type (f32 for f32/f16/bf16, like PyTorch's
 /// opmath), not to the element type.
-pub fn binary_scalar<T: Element, Op: BinaryOp>(op: &Op, a: &[T], b: f64, out: &mut [T]) -> Result<(), SimdError> {
+pub fn binary_scalar<T: Element, Op: BinaryOp>(
+    op: &Op,
+    a: &[T],
+    b: f64,
+    out: &mut [T],
+) -> Result<(), SimdError> {
     check_len("out", a.len(), out.len())?;
     let b = Splat(T::Lane::from_f64(b));
     // SAFETY: both hold a.len() elements; out is exclusive.
@@ -348,7 +427,12 @@ pub fn binary_scalar<T: Element, Op: BinaryOp>(op: &Op, a: &[T], b: f64, out: &m
 }
 
 /// `out[i] = op(a, b[i])`; see [`binary_scalar`].
-pub fn scalar_binary<T: Element, Op: BinaryOp>(op: &Op, a: f64, b: &[T], out: &mut [T]) -> Result<(), SimdError> {
+pub fn scalar_binary<T: Element, Op: BinaryOp>(
+    op: &Op,
+    a: f64,
+    b: &[T],
+    out: &mut [T],
+) -> Result<(), SimdError> {
     check_len("out", b.len(), out.len())?;
     let a = Splat(T::Lane::from_f64(a));
     // SAFETY: both hold b.len() elements; out is exclusive.

@@ -71,8 +71,12 @@ fn non_overlapping(shape: &[usize], strides: &[isize]) -> bool {
     if shape.contains(&0) {
         return true;
     }
-    let mut dims: Vec<(usize, usize)> =
-        shape.iter().zip(strides).filter(|(n, _)| **n > 1).map(|(&n, &s)| (s.unsigned_abs(), n)).collect();
+    let mut dims: Vec<(usize, usize)> = shape
+        .iter()
+        .zip(strides)
+        .filter(|(n, _)| **n > 1)
+        .map(|(&n, &s)| (s.unsigned_abs(), n))
+        .collect();
     dims.sort_unstable();
     let mut extent = 0usize; // max offset reachable by the inner dims
     for (s, n) in dims {
@@ -85,9 +89,15 @@ fn non_overlapping(shape: &[usize], strides: &[isize]) -> bool {
 }
 
 /// Numpy broadcasting of `shape` and `strides` to `to`: right-aligned; size-1 or missing dims get stride 0.
-pub(crate) fn broadcast_strides(shape: &[usize], strides: &[isize], to: &[usize]) -> Result<Vec<isize>, SimdError> {
+pub(crate) fn broadcast_strides(
+    shape: &[usize],
+    strides: &[isize],
+    to: &[usize],
+) -> Result<Vec<isize>, SimdError> {
     if shape.len() > to.len() {
-        return Err(SimdError::ShapeMismatch(format!("{shape:?} has more dimensions than {to:?}")));
+        return Err(SimdError::ShapeMismatch(format!(
+            "{shape:?} has more dimensions than {to:?}"
+        )));
     }
     let pad = to.len() - shape.len();
     let mut out = vec![0isize; to.len()];
@@ -95,7 +105,11 @@ pub(crate) fn broadcast_strides(shape: &[usize], strides: &[isize], to: &[usize]
         out[pad + k] = match (n, to[pad + k]) {
             (a, b) if a == b => s,
             (1, _) => 0,
-            _ => return Err(SimdError::ShapeMismatch(format!("{shape:?} does not broadcast to {to:?}"))),
+            _ => {
+                return Err(SimdError::ShapeMismatch(format!(
+                    "{shape:?} does not broadcast to {to:?}"
+                )));
+            }
         };
     }
     Ok(out)
@@ -104,28 +118,50 @@ pub(crate) fn broadcast_strides(shape: &[usize], strides: &[isize], to: &[usize]
 /// The broadcast shape of two shapes (numpy rules).
 pub(crate) fn broadcast_shapes(a: &[usize], b: &[usize]) -> Result<Vec<usize>, SimdError> {
     let rank = a.len().max(b.len());
-    let dim = |s: &[usize], k: usize| if k < rank - s.len() { 1 } else { s[k - (rank - s.len())] };
+    let dim = |s: &[usize], k: usize| {
+        if k < rank - s.len() {
+            1
+        } else {
+            s[k - (rank - s.len())]
+        }
+    };
     (0..rank)
         .map(|k| match (dim(a, k), dim(b, k)) {
             (x, y) if x == y || y == 1 => Ok(x),
             (1, y) => Ok(y),
-            _ => Err(SimdError::ShapeMismatch(format!("{a:?} and {b:?} do not broadcast"))),
+            _ => Err(SimdError::ShapeMismatch(format!(
+                "{a:?} and {b:?} do not broadcast"
+            ))),
         })
         .collect()
 }
 
 impl<'a, T> StridedSlice<'a, T> {
     /// A view of `data`, checked to stay in bounds.
-    pub fn new(data: &'a [T], offset: usize, shape: &[usize], strides: &[isize]) -> Result<Self, SimdError> {
+    pub fn new(
+        data: &'a [T],
+        offset: usize,
+        shape: &[usize],
+        strides: &[isize],
+    ) -> Result<Self, SimdError> {
         check(data.len(), offset, shape, strides)?;
-        Ok(StridedSlice { data, offset, shape: shape.to_vec(), strides: strides.to_vec() })
+        Ok(StridedSlice {
+            data,
+            offset,
+            shape: shape.to_vec(),
+            strides: strides.to_vec(),
+        })
     }
 
     /// A row-major view of all of `data` (its length must be the product of `shape`).
     pub fn contiguous(data: &'a [T], shape: &[usize]) -> Result<Self, SimdError> {
         let numel: usize = shape.iter().product();
         if numel != data.len() {
-            return Err(SimdError::LengthMismatch { what: "data", expected: numel, got: data.len() });
+            return Err(SimdError::LengthMismatch {
+                what: "data",
+                expected: numel,
+                got: data.len(),
+            });
         }
         Self::new(data, 0, shape, &contiguous_strides(shape))
     }
@@ -133,7 +169,12 @@ impl<'a, T> StridedSlice<'a, T> {
     /// The same elements broadcast to `shape` (numpy rules; new dimensions get stride 0).
     pub fn broadcast_to(&self, shape: &[usize]) -> Result<Self, SimdError> {
         let strides = broadcast_strides(&self.shape, &self.strides, shape)?;
-        Ok(StridedSlice { data: self.data, offset: self.offset, shape: shape.to_vec(), strides })
+        Ok(StridedSlice {
+            data: self.data,
+            offset: self.offset,
+            shape: shape.to_vec(),
+            strides,
+        })
     }
 
     /// The shape.
@@ -159,7 +200,11 @@ impl<'a, T> StridedSlice<'a, T> {
         assert_eq!(index.len(), self.shape.len());
         let mut off = self.offset as isize;
         for ((&i, &n), &s) in index.iter().zip(&self.shape).zip(&self.strides) {
-            assert!(i < n, "index {index:?} out of range for shape {:?}", self.shape);
+            assert!(
+                i < n,
+                "index {index:?} out of range for shape {:?}",
+                self.shape
+            );
             off += i as isize * s;
         }
         self.data[off as usize]
@@ -168,19 +213,33 @@ impl<'a, T> StridedSlice<'a, T> {
 
 impl<'a, T> StridedSliceMut<'a, T> {
     /// A mutable view of `data`, checked to stay in bounds and not to overlap itself.
-    pub fn new(data: &'a mut [T], offset: usize, shape: &[usize], strides: &[isize]) -> Result<Self, SimdError> {
+    pub fn new(
+        data: &'a mut [T],
+        offset: usize,
+        shape: &[usize],
+        strides: &[isize],
+    ) -> Result<Self, SimdError> {
         check(data.len(), offset, shape, strides)?;
         if !non_overlapping(shape, strides) {
             return Err(SimdError::OverlappingOutput);
         }
-        Ok(StridedSliceMut { data, offset, shape: shape.to_vec(), strides: strides.to_vec() })
+        Ok(StridedSliceMut {
+            data,
+            offset,
+            shape: shape.to_vec(),
+            strides: strides.to_vec(),
+        })
     }
 
     /// A row-major view of all of `data`.
     pub fn contiguous(data: &'a mut [T], shape: &[usize]) -> Result<Self, SimdError> {
         let numel: usize = shape.iter().product();
         if numel != data.len() {
-            return Err(SimdError::LengthMismatch { what: "data", expected: numel, got: data.len() });
+            return Err(SimdError::LengthMismatch {
+                what: "data",
+                expected: numel,
+                got: data.len(),
+            });
         }
         let strides = contiguous_strides(shape);
         Self::new(data, 0, shape, &strides)
@@ -210,8 +269,14 @@ mod tests {
         assert!(StridedSlice::new(&d, 3, &[2, 3], &[-3, 1]).is_ok());
         assert!(StridedSlice::new(&d, 7, &[0, 3], &[3, 1]).is_ok());
         let mut m = [0u8; 6];
-        assert_eq!(StridedSliceMut::new(&mut m, 0, &[2, 3], &[0, 1]).unwrap_err(), SimdError::OverlappingOutput);
-        assert_eq!(StridedSliceMut::new(&mut m, 0, &[2, 3], &[1, 1]).unwrap_err(), SimdError::OverlappingOutput);
+        assert_eq!(
+            StridedSliceMut::new(&mut m, 0, &[2, 3], &[0, 1]).unwrap_err(),
+            SimdError::OverlappingOutput
+        );
+        assert_eq!(
+            StridedSliceMut::new(&mut m, 0, &[2, 3], &[1, 1]).unwrap_err(),
+            SimdError::OverlappingOutput
+        );
         assert!(StridedSliceMut::new(&mut m, 0, &[3, 2], &[1, 3]).is_ok());
         assert!(StridedSliceMut::new(&mut m, 0, &[1, 6], &[0, 1]).is_ok());
     }
@@ -220,6 +285,9 @@ mod tests {
     fn broadcasting() {
         assert_eq!(broadcast_shapes(&[3, 1], &[4]).unwrap(), vec![3, 4]);
         assert!(broadcast_shapes(&[3], &[4]).is_err());
-        assert_eq!(broadcast_strides(&[3, 1], &[1, 1], &[2, 3, 4]).unwrap(), vec![0, 1, 0]);
+        assert_eq!(
+            broadcast_strides(&[3, 1], &[1, 1], &[2, 3, 4]).unwrap(),
+            vec![0, 1, 0]
+        );
     }
 }

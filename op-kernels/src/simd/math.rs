@@ -87,7 +87,12 @@ pub fn tanh_f32<S: Simd<Elem = f32>>(s: S, x: S::V) -> S::V {
     // Small |x|: Cephes tanhf odd polynomial.
     let z = s.mul(x, x);
     let mut p = s.constant(-5.704_988_727_45e-3);
-    for c in [2.063_908_879_54e-2, -5.373_971_555_31e-2, 1.333_144_220_36e-1, -3.333_328_194_22e-1] {
+    for c in [
+        2.063_908_879_54e-2,
+        -5.373_971_555_31e-2,
+        1.333_144_220_36e-1,
+        -3.333_328_194_22e-1,
+    ] {
         p = s.mul_add(p, z, s.constant(c));
     }
     let small = s.mul_add(s.mul(p, z), x, x);
@@ -102,7 +107,15 @@ pub fn erf_f32<S: Simd<Elem = f32>>(s: S, x: S::V) -> S::V {
     let z = s.mul(x, x);
     // 2/sqrt(pi) * (x - x^3/3 + x^5/10 - x^7/42 + x^9/216 - x^11/1320 + x^13/9360 - x^15/75600)
     let mut p = s.constant(-1.0 / 75600.0);
-    for c in [1.0 / 9360.0, -1.0 / 1320.0, 1.0 / 216.0, -1.0 / 42.0, 1.0 / 10.0, -1.0 / 3.0, 1.0] {
+    for c in [
+        1.0 / 9360.0,
+        -1.0 / 1320.0,
+        1.0 / 216.0,
+        -1.0 / 42.0,
+        1.0 / 10.0,
+        -1.0 / 3.0,
+        1.0,
+    ] {
         p = s.mul_add(p, z, s.constant(c));
     }
     let small = s.mul(s.mul(p, x), s.constant(std::f64::consts::FRAC_2_SQRT_PI));

@@ -36,16 +36,16 @@ use std::fmt;
 
 pub use backend::{ScalarF32, ScalarF64};
 pub use elementwise::{
-    BinaryOp, NT_MIN_BYTES, Streaming, UnaryOp, binary, binary_scalar, scalar_binary, set_streaming,
-    unary, unary_inplace,
+    BinaryOp, NT_MIN_BYTES, Streaming, UnaryOp, binary, binary_scalar, scalar_binary,
+    set_streaming, unary, unary_inplace,
 };
 pub use isa::{Isa, with_isa};
 pub use layout::{StridedSlice, StridedSliceMut};
 pub use math::erf_f64;
 pub use strided::{binary_strided, unary_strided};
+pub use threads::{PAR_MIN_BYTES_PER_THREAD, num_threads, set_num_threads};
 #[doc(hidden)]
 pub use threads::{Pool, set_par_min_bytes, set_pool};
-pub use threads::{PAR_MIN_BYTES_PER_THREAD, num_threads, set_num_threads};
 pub use vector::{Element, Kernel, LaneFloat, MAX_LANES, Simd};
 
 /// What can go wrong calling a kernel: every check happens before any element is touched.
@@ -75,18 +75,27 @@ pub enum SimdError {
 impl fmt::Display for SimdError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            SimdError::LengthMismatch { what, expected, got } => {
+            SimdError::LengthMismatch {
+                what,
+                expected,
+                got,
+            } => {
                 write!(f, "`{what}` has {got} elements, expected {expected}")
             }
             SimdError::InvalidLayout(why) => write!(f, "invalid strided layout: {why}"),
             SimdError::ShapeMismatch(why) => write!(f, "shape mismatch: {why}"),
-            SimdError::OverlappingOutput => {
-                f.write_str("the output view has overlapping elements (a zero or interleaved stride)")
-            }
+            SimdError::OverlappingOutput => f.write_str(
+                "the output view has overlapping elements (a zero or interleaved stride)",
+            ),
             SimdError::UnknownIsa(s) => {
-                write!(f, "unknown ISA level `{s}` (expected scalar, avx2, avx512 or neon)")
+                write!(
+                    f,
+                    "unknown ISA level `{s}` (expected scalar, avx2, avx512 or neon)"
+                )
             }
-            SimdError::UnsupportedIsa(isa) => write!(f, "this CPU does not support the {isa} level"),
+            SimdError::UnsupportedIsa(isa) => {
+                write!(f, "this CPU does not support the {isa} level")
+            }
         }
     }
 }

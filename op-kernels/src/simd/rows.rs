@@ -56,7 +56,12 @@ pub trait ReduceOp: Sync {
 /// # Safety
 /// `p` readable for `len` elements.
 #[inline(always)]
-unsafe fn load_pad<S: Simd<Elem = T::Lane>, T: Element>(s: S, p: *const T, len: usize, pad: T::Lane) -> S::V {
+unsafe fn load_pad<S: Simd<Elem = T::Lane>, T: Element>(
+    s: S,
+    p: *const T,
+    len: usize,
+    pad: T::Lane,
+) -> S::V {
     if len == S::LANES {
         // SAFETY: a full vector is readable.
         return unsafe { T::vload(s, p) };
@@ -106,7 +111,13 @@ unsafe fn store_lanes<S: Simd>(s: S, p: *mut S::Elem, v: S::V, len: usize) {
 
 /// Folds a row with four accumulators: `f(acc, i, len)` combines the vector at `i`.
 #[inline(always)]
-fn fold_row<S: Simd>(_s: S, cols: usize, init: S::V, f: impl Fn(S::V, usize, usize) -> S::V, merge: impl Fn(S::V, S::V) -> S::V) -> S::V {
+fn fold_row<S: Simd>(
+    _s: S,
+    cols: usize,
+    init: S::V,
+    f: impl Fn(S::V, usize, usize) -> S::V,
+    merge: impl Fn(S::V, S::V) -> S::V,
+) -> S::V {
     let l = S::LANES;
     let (mut a0, mut a1, mut a2, mut a3) = (init, init, init, init);
     let mut i = 0;
@@ -128,6 +139,7 @@ fn fold_row<S: Simd>(_s: S, cols: usize, init: S::V, f: impl Fn(S::V, usize, usi
 }
 
 /// One row of work: reads `cols` elements at `x`, writes at `out`.
+#[allow(clippy::too_many_arguments)]
 trait RowOp<T: Element>: Sync {
     /// Output elements per row.
     fn out_cols(&self, cols: usize) -> usize;
@@ -135,7 +147,16 @@ trait RowOp<T: Element>: Sync {
     ///
     /// # Safety
     /// `x` readable for `cols`, `out` writable for `out_cols(cols)`; `scratch` holds `cols` lanes.
-    unsafe fn row<S: Simd<Elem = T::Lane>>(&self, s: S, x: *const T, out: *mut T, r: usize, cols: usize, nt: bool, scratch: &mut [T::Lane]);
+    unsafe fn row<S: Simd<Elem = T::Lane>>(
+        &self,
+        s: S,
+        x: *const T,
+        out: *mut T,
+        r: usize,
+        cols: usize,
+        nt: bool,
+        scratch: &mut [T::Lane],
+    );
 }
 
 struct RowsKernel<'a, T, Op> {
@@ -157,7 +178,15 @@ impl<T: Element, Op: RowOp<T>> Kernel<T::Lane> for RowsKernel<'_, T, Op> {
         for r in self.start..self.end {
             // SAFETY: the caller checked x holds rows × cols and out rows × out_cols.
             unsafe {
-                self.op.row(s, self.x.add(r * self.cols), self.out.add(r * oc), r, self.cols, self.nt, &mut scratch);
+                self.op.row(
+                    s,
+                    self.x.add(r * self.cols),
+                    self.out.add(r * oc),
+                    r,
+                    self.cols,
+                    self.nt,
+                    &mut scratch,
+                );
             }
             if self.nt {
                 s.fence();
@@ -166,20 +195,42 @@ impl<T: Element, Op: RowOp<T>> Kernel<T::Lane> for RowsKernel<'_, T, Op> {
     }
 }
 
-fn run_rows<T: Element, Op: RowOp<T>>(op: &Op, x: &[T], rows: usize, cols: usize, out: &mut [T]) -> Result<(), SimdError> {
+fn run_rows<T: Element, Op: RowOp<T>>(
+    op: &Op,
+    x: &[T],
+    rows: usize,
+    cols: usize,
+    out: &mut [T],
+) -> Result<(), SimdError> {
     if x.len() != rows * cols {
-        return Err(SimdError::LengthMismatch { what: "x", expected: rows * cols, got: x.len() });
+        return Err(SimdError::LengthMismatch {
+            what: "x",
+            expected: rows * cols,
+            got: x.len(),
+        });
     }
     let oc = op.out_cols(cols);
     if out.len() != rows * oc {
-        return Err(SimdError::LengthMismatch { what: "out", expected: rows * oc, got: out.len() });
+        return Err(SimdError::LengthMismatch {
+            what: "out",
+            expected: rows * oc,
+            got: out.len(),
+        });
     }
     let isa = Isa::active();
-    let nt = oc > 1 && streaming_for(out.len() * size_of::<T>());
+    let nt = oc > 1 && streaming_for(std::mem::size_of_val(out));
     let (xp, op_out) = (SendPtr(x.as_ptr().cast_mut()), SendPtr(out.as_mut_ptr()));
     let threads = threads_for(rows, (cols + oc) * size_of::<T>());
     run_chunks(rows, 1, threads, &|r| {
-        let k = RowsKernel { op, x: xp.get().cast_const(), out: op_out.get(), cols, start: r.start, end: r.end, nt };
+        let k = RowsKernel {
+            op,
+            x: xp.get().cast_const(),
+            out: op_out.get(),
+            cols,
+            start: r.start,
+            end: r.end,
+            nt,
+        };
         T::Lane::dispatch(isa, k)
     });
     Ok(())
@@ -192,10 +243,30 @@ impl<T: Element, R: ReduceOp> RowOp<T> for Reduce<'_, R> {
         1
     }
     #[inline(always)]
-    unsafe fn row<S: Simd<Elem = T::Lane>>(&self, s: S, x: *const T, out: *mut T, _r: usize, cols: usize, _nt: bool, _scratch: &mut [T::Lane]) {
+    unsafe fn row<S: Simd<Elem = T::Lane>>(
+        &self,
+        s: S,
+        x: *const T,
+        out: *mut T,
+        _r: usize,
+        cols: usize,
+        _nt: bool,
+        _scratch: &mut [T::Lane],
+    ) {
         let id = T::Lane::from_f64(self.0.identity());
         // SAFETY: fold_row stays within 0..cols.
-        let acc = fold_row(s, cols, s.splat(id), #[inline(always)] |acc, i, len| self.0.combine(s, acc, unsafe { load_pad(s, x.add(i), len, id) }), #[inline(always)] |a, b| self.0.merge(s, a, b));
+        let acc = fold_row(
+            s,
+            cols,
+            s.splat(id),
+            #[inline(always)]
+            |acc, i, len| {
+                self.0
+                    .combine(s, acc, unsafe { load_pad(s, x.add(i), len, id) })
+            },
+            #[inline(always)]
+            |a, b| self.0.merge(s, a, b),
+        );
         let r = self.0.finish(self.0.horizontal(s, acc).to_f64(), cols);
         // SAFETY: out writable for one element.
         unsafe { out.write(T::from_f64(r)) };
@@ -203,7 +274,12 @@ impl<T: Element, R: ReduceOp> RowOp<T> for Reduce<'_, R> {
 }
 
 /// Reduces each row of the contiguous `[out.len(), cols]` buffer `x` with `op` into `out`.
-pub fn reduce_rows<T: Element, R: ReduceOp>(op: &R, x: &[T], cols: usize, out: &mut [T]) -> Result<(), SimdError> {
+pub fn reduce_rows<T: Element, R: ReduceOp>(
+    op: &R,
+    x: &[T],
+    cols: usize,
+    out: &mut [T],
+) -> Result<(), SimdError> {
     run_rows(&Reduce(op), x, out.len(), cols, out)
 }
 
@@ -316,10 +392,23 @@ pub fn min_rows<T: Element>(x: &[T], cols: usize, out: &mut [T]) -> Result<(), S
 
 /// Row maximum and `Σ exp(x - max)`, the intermediate row (`exp(x - max)`) left in `scratch` if asked.
 #[inline(always)]
-unsafe fn exp_sum<S: Simd<Elem = T::Lane>, T: Element>(s: S, x: *const T, cols: usize, scratch: Option<&mut [T::Lane]>) -> (S::V, S::V) {
+unsafe fn exp_sum<S: Simd<Elem = T::Lane>, T: Element>(
+    s: S,
+    x: *const T,
+    cols: usize,
+    scratch: Option<&mut [T::Lane]>,
+) -> (S::V, S::V) {
     let ninf = T::Lane::from_f64(f64::NEG_INFINITY);
     // SAFETY (closures): fold_row stays within 0..cols.
-    let m = fold_row(s, cols, s.splat(ninf), #[inline(always)] |acc, i, len| s.max(unsafe { load_pad(s, x.add(i), len, ninf) }, acc), #[inline(always)] |a, b| s.max(a, b));
+    let m = fold_row(
+        s,
+        cols,
+        s.splat(ninf),
+        #[inline(always)]
+        |acc, i, len| s.max(unsafe { load_pad(s, x.add(i), len, ninf) }, acc),
+        #[inline(always)]
+        |a, b| s.max(a, b),
+    );
     let m = s.splat(s.reduce_max(m));
     let sum = match scratch {
         Some(sc) => {
@@ -328,15 +417,30 @@ unsafe fn exp_sum<S: Simd<Elem = T::Lane>, T: Element>(s: S, x: *const T, cols: 
                 s,
                 cols,
                 s.constant(0.0),
-                #[inline(always)] |acc, i, len| {
+                #[inline(always)]
+                |acc, i, len| {
                     let e = s.exp(s.sub(unsafe { load_pad(s, x.add(i), len, ninf) }, m));
                     unsafe { store_lanes(s, sp.add(i), e, len) };
                     s.add(acc, e)
                 },
-                #[inline(always)] |a, b| s.add(a, b),
+                #[inline(always)]
+                |a, b| s.add(a, b),
             )
         }
-        None => fold_row(s, cols, s.constant(0.0), #[inline(always)] |acc, i, len| s.add(acc, s.exp(s.sub(unsafe { load_pad(s, x.add(i), len, ninf) }, m))), #[inline(always)] |a, b| s.add(a, b)),
+        None => fold_row(
+            s,
+            cols,
+            s.constant(0.0),
+            #[inline(always)]
+            |acc, i, len| {
+                s.add(
+                    acc,
+                    s.exp(s.sub(unsafe { load_pad(s, x.add(i), len, ninf) }, m)),
+                )
+            },
+            #[inline(always)]
+            |a, b| s.add(a, b),
+        ),
     };
     (m, s.splat(s.reduce_sum(sum)))
 }
@@ -348,13 +452,30 @@ impl<T: Element> RowOp<T> for Softmax {
         cols
     }
     #[inline(always)]
-    unsafe fn row<S: Simd<Elem = T::Lane>>(&self, s: S, x: *const T, out: *mut T, _r: usize, cols: usize, nt: bool, scratch: &mut [T::Lane]) {
+    unsafe fn row<S: Simd<Elem = T::Lane>>(
+        &self,
+        s: S,
+        x: *const T,
+        out: *mut T,
+        _r: usize,
+        cols: usize,
+        nt: bool,
+        scratch: &mut [T::Lane],
+    ) {
         // SAFETY: x readable and out writable for cols; scratch holds cols lanes.
         unsafe {
             let (_, sum) = exp_sum(s, x, cols, Some(scratch));
             let inv = s.div(s.constant(1.0), sum);
             let sp = scratch.as_ptr();
-            drive(s, out, 0, cols, nt, #[inline(always)] |i, len| s.mul(load_lanes(s, sp.add(i), len), inv));
+            drive(
+                s,
+                out,
+                0,
+                cols,
+                nt,
+                #[inline(always)]
+                |i, len| s.mul(load_lanes(s, sp.add(i), len), inv),
+            );
         }
     }
 }
@@ -366,12 +487,29 @@ impl<T: Element> RowOp<T> for LogSoftmax {
         cols
     }
     #[inline(always)]
-    unsafe fn row<S: Simd<Elem = T::Lane>>(&self, s: S, x: *const T, out: *mut T, _r: usize, cols: usize, nt: bool, _scratch: &mut [T::Lane]) {
+    unsafe fn row<S: Simd<Elem = T::Lane>>(
+        &self,
+        s: S,
+        x: *const T,
+        out: *mut T,
+        _r: usize,
+        cols: usize,
+        nt: bool,
+        _scratch: &mut [T::Lane],
+    ) {
         // SAFETY: x readable and out writable for cols.
         unsafe {
             let (m, sum) = exp_sum(s, x, cols, None);
             let shift = s.add(m, s.log(sum));
-            drive(s, out, 0, cols, nt, #[inline(always)] |i, len| s.sub(super::elementwise::load_n(s, x.add(i), len), shift));
+            drive(
+                s,
+                out,
+                0,
+                cols,
+                nt,
+                #[inline(always)]
+                |i, len| s.sub(super::elementwise::load_n(s, x.add(i), len), shift),
+            );
         }
     }
 }
@@ -389,14 +527,31 @@ impl<T: Element> RowOp<T> for Norm<'_, T> {
         cols
     }
     #[inline(always)]
-    unsafe fn row<S: Simd<Elem = T::Lane>>(&self, s: S, x: *const T, out: *mut T, _r: usize, cols: usize, nt: bool, _scratch: &mut [T::Lane]) {
+    unsafe fn row<S: Simd<Elem = T::Lane>>(
+        &self,
+        s: S,
+        x: *const T,
+        out: *mut T,
+        _r: usize,
+        cols: usize,
+        nt: bool,
+        _scratch: &mut [T::Lane],
+    ) {
         use super::elementwise::load_n;
         let zero = T::Lane::ZERO;
         let n = s.constant(cols as f64);
         // SAFETY (whole body): x, weight, bias readable and out writable for cols (checked by the caller).
         unsafe {
             let mean = if self.center {
-                let sum = fold_row(s, cols, s.splat(zero), #[inline(always)] |acc, i, len| s.add(acc, load_pad(s, x.add(i), len, zero)), #[inline(always)] |a, b| s.add(a, b));
+                let sum = fold_row(
+                    s,
+                    cols,
+                    s.splat(zero),
+                    #[inline(always)]
+                    |acc, i, len| s.add(acc, load_pad(s, x.add(i), len, zero)),
+                    #[inline(always)]
+                    |a, b| s.add(a, b),
+                );
                 s.div(s.splat(s.reduce_sum(sum)), n)
             } else {
                 s.splat(zero)
@@ -407,22 +562,70 @@ impl<T: Element> RowOp<T> for Norm<'_, T> {
                 s,
                 cols,
                 s.splat(zero),
-                #[inline(always)] |acc, i, len| {
+                #[inline(always)]
+                |acc, i, len| {
                     let d = s.sub(load_pad(s, x.add(i), len, pad), mean);
                     s.mul_add(d, d, acc)
                 },
-                #[inline(always)] |a, b| s.add(a, b),
+                #[inline(always)]
+                |a, b| s.add(a, b),
             );
             let var = s.div(s.splat(s.reduce_sum(sq)), n);
             let rstd = s.div(s.constant(1.0), s.sqrt(s.add(var, s.constant(self.eps))));
             let (w, b) = (self.weight.map(<[T]>::as_ptr), self.bias.map(<[T]>::as_ptr));
             match (w, b) {
-                (None, None) => drive(s, out, 0, cols, nt, #[inline(always)] |i, len| s.mul(s.sub(load_n(s, x.add(i), len), mean), rstd)),
-                (Some(w), None) => drive(s, out, 0, cols, nt, #[inline(always)] |i, len| s.mul(s.mul(s.sub(load_n(s, x.add(i), len), mean), rstd), load_n(s, w.add(i), len))),
-                (None, Some(b)) => drive(s, out, 0, cols, nt, #[inline(always)] |i, len| s.add(s.mul(s.sub(load_n(s, x.add(i), len), mean), rstd), load_n(s, b.add(i), len))),
-                (Some(w), Some(b)) => drive(s, out, 0, cols, nt, #[inline(always)] |i, len| {
-                    s.mul_add(s.mul(s.sub(load_n(s, x.add(i), len), mean), rstd), load_n(s, w.add(i), len), load_n(s, b.add(i), len))
-                }),
+                (None, None) => drive(
+                    s,
+                    out,
+                    0,
+                    cols,
+                    nt,
+                    #[inline(always)]
+                    |i, len| s.mul(s.sub(load_n(s, x.add(i), len), mean), rstd),
+                ),
+                (Some(w), None) => drive(
+                    s,
+                    out,
+                    0,
+                    cols,
+                    nt,
+                    #[inline(always)]
+                    |i, len| {
+                        s.mul(
+                            s.mul(s.sub(load_n(s, x.add(i), len), mean), rstd),
+                            load_n(s, w.add(i), len),
+                        )
+                    },
+                ),
+                (None, Some(b)) => drive(
+                    s,
+                    out,
+                    0,
+                    cols,
+                    nt,
+                    #[inline(always)]
+                    |i, len| {
+                        s.add(
+                            s.mul(s.sub(load_n(s, x.add(i), len), mean), rstd),
+                            load_n(s, b.add(i), len),
+                        )
+                    },
+                ),
+                (Some(w), Some(b)) => drive(
+                    s,
+                    out,
+                    0,
+                    cols,
+                    nt,
+                    #[inline(always)]
+                    |i, len| {
+                        s.mul_add(
+                            s.mul(s.sub(load_n(s, x.add(i), len), mean), rstd),
+                            load_n(s, w.add(i), len),
+                            load_n(s, b.add(i), len),
+                        )
+                    },
+                ),
             }
         }
     }
@@ -430,17 +633,33 @@ impl<T: Element> RowOp<T> for Norm<'_, T> {
 
 fn rows_of(len: usize, cols: usize) -> Result<usize, SimdError> {
     if cols == 0 {
-        return if len == 0 { Ok(0) } else { Err(SimdError::LengthMismatch { what: "x", expected: 0, got: len }) };
+        return if len == 0 {
+            Ok(0)
+        } else {
+            Err(SimdError::LengthMismatch {
+                what: "x",
+                expected: 0,
+                got: len,
+            })
+        };
     }
-    if len % cols != 0 {
-        return Err(SimdError::LengthMismatch { what: "x", expected: len / cols * cols, got: len });
+    if !len.is_multiple_of(cols) {
+        return Err(SimdError::LengthMismatch {
+            what: "x",
+            expected: len / cols * cols,
+            got: len,
+        });
     }
     Ok(len / cols)
 }
 
 fn check_param<T>(what: &'static str, p: Option<&[T]>, cols: usize) -> Result<(), SimdError> {
     match p {
-        Some(p) if p.len() != cols => Err(SimdError::LengthMismatch { what, expected: cols, got: p.len() }),
+        Some(p) if p.len() != cols => Err(SimdError::LengthMismatch {
+            what,
+            expected: cols,
+            got: p.len(),
+        }),
         _ => Ok(()),
     }
 }
@@ -458,10 +677,25 @@ pub fn log_softmax<T: Element>(x: &[T], cols: usize, out: &mut [T]) -> Result<()
 
 /// PyTorch `rms_norm` over the last dimension: `x / sqrt(mean(x²) + eps) * weight`. `eps` defaults to
 /// the lane type's machine epsilon (f32's for f32, f16 and bf16, like PyTorch's opmath type).
-pub fn rms_norm<T: Element>(x: &[T], cols: usize, weight: Option<&[T]>, eps: Option<f64>, out: &mut [T]) -> Result<(), SimdError> {
+pub fn rms_norm<T: Element>(
+    x: &[T],
+    cols: usize,
+    weight: Option<&[T]>,
+    eps: Option<f64>,
+    out: &mut [T],
+) -> Result<(), SimdError> {
     check_param("weight", weight, cols)?;
-    let eps = eps.unwrap_or(if size_of::<T::Lane>() == 4 { f32::EPSILON as f64 } else { f64::EPSILON });
-    let op = Norm { weight, bias: None, eps, center: false };
+    let eps = eps.unwrap_or(if size_of::<T::Lane>() == 4 {
+        f32::EPSILON as f64
+    } else {
+        f64::EPSILON
+    });
+    let op = Norm {
+        weight,
+        bias: None,
+        eps,
+        center: false,
+    };
     run_rows(&op, x, rows_of(x.len(), cols)?, cols, out)
 }
 
@@ -477,6 +711,11 @@ pub fn layer_norm<T: Element>(
 ) -> Result<(), SimdError> {
     check_param("weight", weight, cols)?;
     check_param("bias", bias, cols)?;
-    let op = Norm { weight, bias, eps, center: true };
+    let op = Norm {
+        weight,
+        bias,
+        eps,
+        center: true,
+    };
     run_rows(&op, x, rows_of(x.len(), cols)?, cols, out)
 }

@@ -7,7 +7,8 @@ use super::elementwise::{Contig, Operand, SendPtr, drive, run_binary};
 use super::layout::{broadcast_shapes, broadcast_strides};
 use super::threads::{run_chunks, threads_for};
 use super::{
-    BinaryOp, Element, Isa, Kernel, LaneFloat, Simd, SimdError, StridedSlice, StridedSliceMut, UnaryOp,
+    BinaryOp, Element, Isa, Kernel, LaneFloat, Simd, SimdError, StridedSlice, StridedSliceMut,
+    UnaryOp,
 };
 
 /// A normalised iteration: shape (outermost first) and per-operand strides [out, a, b] and base offsets.
@@ -38,12 +39,12 @@ fn plan(shape: &[usize], strides: [&[isize]; 3], base: [usize; 3]) -> Plan {
     dims.sort_by_key(|(_, s)| std::cmp::Reverse(s[0]));
     let mut merged: Vec<(usize, [isize; 3])> = Vec::new();
     for (n, s) in dims {
-        if let Some((pn, ps)) = merged.last_mut() {
-            if (0..3).all(|o| ps[o] == s[o] * n as isize) {
-                *pn *= n;
-                *ps = s;
-                continue;
-            }
+        if let Some((pn, ps)) = merged.last_mut()
+            && (0..3).all(|o| ps[o] == s[o] * n as isize)
+        {
+            *pn *= n;
+            *ps = s;
+            continue;
         }
         merged.push((n, s));
     }
@@ -91,19 +92,42 @@ impl<T: Element, Op: BinaryOp> Kernel<T::Lane> for StridedKernel<'_, T, Op> {
             // SAFETY: the views were checked to contain every offset the plan reaches, and the
             // output's elements are distinct; each thread gets a disjoint index range.
             unsafe {
-                let [po, pa, pb] = [0, 1, 2].map(|o| self.ptrs[o].offset(off[o] + j as isize * [so, sa, sb][o]));
+                let [po, pa, pb] =
+                    [0, 1, 2].map(|o| self.ptrs[o].offset(off[o] + j as isize * [so, sa, sb][o]));
                 let (pa, pb) = (pa.cast_const(), pb.cast_const());
                 match (so, sa, sb) {
-                    (1, 1, 1) => drive(s, po, 0, len, false, #[inline(always)] |i, l| {
-                        op.apply(s, Contig(pa).get(s, i, l), Contig(pb).get(s, i, l))
-                    }),
+                    (1, 1, 1) => drive(
+                        s,
+                        po,
+                        0,
+                        len,
+                        false,
+                        #[inline(always)]
+                        |i, l| op.apply(s, Contig(pa).get(s, i, l), Contig(pb).get(s, i, l)),
+                    ),
                     (1, 1, 0) => {
                         let b = s.splat(pb.read().to_lane());
-                        drive(s, po, 0, len, false, #[inline(always)] |i, l| op.apply(s, Contig(pa).get(s, i, l), b))
+                        drive(
+                            s,
+                            po,
+                            0,
+                            len,
+                            false,
+                            #[inline(always)]
+                            |i, l| op.apply(s, Contig(pa).get(s, i, l), b),
+                        )
                     }
                     (1, 0, 1) => {
                         let a = s.splat(pa.read().to_lane());
-                        drive(s, po, 0, len, false, #[inline(always)] |i, l| op.apply(s, a, Contig(pb).get(s, i, l)))
+                        drive(
+                            s,
+                            po,
+                            0,
+                            len,
+                            false,
+                            #[inline(always)]
+                            |i, l| op.apply(s, a, Contig(pb).get(s, i, l)),
+                        )
                     }
                     _ => {
                         let mut ba = [T::default(); GATHER];
@@ -118,9 +142,15 @@ impl<T: Element, Op: BinaryOp> Kernel<T::Lane> for StridedKernel<'_, T, Op> {
                                 bb[t] = pb.offset(e * sb).read();
                             }
                             let (qa, qb) = (Contig(ba.as_ptr()), Contig(bb.as_ptr()));
-                            drive(s, bo.as_mut_ptr(), 0, m, false, #[inline(always)] |i, l| {
-                                op.apply(s, qa.get(s, i, l), qb.get(s, i, l))
-                            });
+                            drive(
+                                s,
+                                bo.as_mut_ptr(),
+                                0,
+                                m,
+                                false,
+                                #[inline(always)]
+                                |i, l| op.apply(s, qa.get(s, i, l), qb.get(s, i, l)),
+                            );
                             for (t, v) in bo[..m].iter().enumerate() {
                                 po.offset((done + t) as isize * so).write(*v);
                             }
@@ -145,22 +175,44 @@ fn run_strided<T: Element, Op: BinaryOp>(
         return;
     }
     let plan = plan(&out.shape, [&out.strides, a.2, b.2], [out.offset, a.1, b.1]);
-    let base = [out.data.as_mut_ptr(), a.0.as_ptr().cast_mut(), b.0.as_ptr().cast_mut()];
+    let base = [
+        out.data.as_mut_ptr(),
+        a.0.as_ptr().cast_mut(),
+        b.0.as_ptr().cast_mut(),
+    ];
     if plan.shape.len() == 1 && plan.strides.iter().all(|s| s[0] == 1) {
         // SAFETY: one contiguous run per operand, in bounds (checked views); out is exclusive.
         unsafe {
             let [po, pa, pb] = [0, 1, 2].map(|o| base[o].offset(plan.base[o]));
-            run_binary(op, Contig(pa.cast_const()), Contig(pb.cast_const()), po, numel, 2);
+            run_binary(
+                op,
+                Contig(pa.cast_const()),
+                Contig(pb.cast_const()),
+                po,
+                numel,
+                2,
+            );
         }
         return;
     }
     let isa = Isa::active();
     let ptrs = base.map(SendPtr);
     let plan = &plan;
-    run_chunks(numel, GATHER, threads_for(numel, 3 * size_of::<T>()), &|r| {
-        let k = StridedKernel { op, plan, ptrs: ptrs.map(SendPtr::get), start: r.start, end: r.end };
-        T::Lane::dispatch(isa, k)
-    });
+    run_chunks(
+        numel,
+        GATHER,
+        threads_for(numel, 3 * size_of::<T>()),
+        &|r| {
+            let k = StridedKernel {
+                op,
+                plan,
+                ptrs: ptrs.map(SendPtr::get),
+                start: r.start,
+                end: r.end,
+            };
+            T::Lane::dispatch(isa, k)
+        },
+    );
 }
 
 struct FirstOf<'a, Op>(&'a Op);
@@ -189,7 +241,12 @@ pub fn unary_strided<T: Element, Op: UnaryOp>(
     out: &mut StridedSliceMut<'_, T>,
 ) -> Result<(), SimdError> {
     let xs = broadcast_strides(&x.shape, &x.strides, &out.shape)?;
-    run_strided(&FirstOf(op), (x.data, x.offset, &xs), (x.data, x.offset, &xs), out);
+    run_strided(
+        &FirstOf(op),
+        (x.data, x.offset, &xs),
+        (x.data, x.offset, &xs),
+        out,
+    );
     Ok(())
 }
 

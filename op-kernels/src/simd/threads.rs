@@ -99,14 +99,21 @@ pub(crate) fn threads_for(n: usize, bytes_per_item: usize) -> usize {
 
 /// Splits `0..n` into `threads` ranges whose boundaries are multiples of `grain` and runs `f` on each,
 /// the first on the calling thread. Panics in `f` propagate.
-pub(crate) fn run_chunks(n: usize, grain: usize, threads: usize, f: &(dyn Fn(Range<usize>) + Sync)) {
+pub(crate) fn run_chunks(
+    n: usize,
+    grain: usize,
+    threads: usize,
+    f: &(dyn Fn(Range<usize>) + Sync),
+) {
     let grain = grain.max(1);
     let blocks = n.div_ceil(grain);
     let threads = threads.min(blocks).max(1);
     if threads == 1 {
         return f(0..n);
     }
-    let range = |t: usize| (blocks * t / threads * grain).min(n)..(blocks * (t + 1) / threads * grain).min(n);
+    let range = |t: usize| {
+        (blocks * t / threads * grain).min(n)..(blocks * (t + 1) / threads * grain).min(n)
+    };
     if POOL_KIND.load(Ordering::Relaxed) == Pool::Scoped as u8 {
         std::thread::scope(|s| {
             for t in 1..threads {
@@ -135,7 +142,7 @@ mod tests {
             for threads in 1..=5 {
                 let seen = Mutex::new(vec![0u8; n]);
                 run_chunks(n, 64, threads, &|r: Range<usize>| {
-                    assert!(r.start % 64 == 0);
+                    assert!(r.start.is_multiple_of(64));
                     let mut s = seen.lock().unwrap();
                     for i in r {
                         s[i] += 1;

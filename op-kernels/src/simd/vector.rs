@@ -118,7 +118,11 @@ pub trait Simd: Copy + Send + Sync + 'static {
     #[inline(always)]
     unsafe fn store_f16(self, p: *mut f16, v: Self::V) {
         // SAFETY: forwarded contract.
-        unsafe { self.store_with(v, |i, x| p.add(i).write_unaligned(f16::from_f64(x.to_f64()))) }
+        unsafe {
+            self.store_with(v, |i, x| {
+                p.add(i).write_unaligned(f16::from_f64(x.to_f64()))
+            })
+        }
     }
     /// As [`Simd::store_f16`], non-temporal.
     ///
@@ -145,7 +149,11 @@ pub trait Simd: Copy + Send + Sync + 'static {
     #[inline(always)]
     unsafe fn store_bf16(self, p: *mut bf16, v: Self::V) {
         // SAFETY: forwarded contract.
-        unsafe { self.store_with(v, |i, x| p.add(i).write_unaligned(bf16::from_f64(x.to_f64()))) }
+        unsafe {
+            self.store_with(v, |i, x| {
+                p.add(i).write_unaligned(bf16::from_f64(x.to_f64()))
+            })
+        }
     }
     /// As [`Simd::store_bf16`], non-temporal.
     ///
@@ -355,7 +363,9 @@ impl LaneFloat for f64 {
 }
 
 /// What a buffer holds. Half types compute in f32 lanes; f64 in f64 lanes.
-pub trait Element: Copy + PartialEq + Debug + Default + Send + Sync + 'static + sealed::Sealed {
+pub trait Element:
+    Copy + PartialEq + Debug + Default + Send + Sync + 'static + sealed::Sealed
+{
     /// The lane type computation happens in.
     type Lane: LaneFloat;
     /// PyTorch's name: `float32`, `float64`, `float16`, `bfloat16`.

@@ -1,13 +1,13 @@
 //! Backends: one [`Simd`](super::Simd) implementation per level and lane type, and the dispatchers that
 //! enter a level's `#[target_feature]` function once per kernel call.
 
-mod scalar;
 #[cfg(target_arch = "x86_64")]
 mod avx2;
 #[cfg(target_arch = "x86_64")]
 mod avx512;
 #[cfg(target_arch = "aarch64")]
 mod neon;
+mod scalar;
 
 pub use scalar::{ScalarF32, ScalarF64};
 

@@ -175,7 +175,10 @@ impl Simd for NeonF32 {
                 vreinterpretq_s32_u32(vandq_u32(vshrq_n_u32::<23>(b), vdupq_n_u32(0xff))),
                 vdupq_n_s32(126),
             );
-            let m = vorrq_u32(vandq_u32(b, vdupq_n_u32(!0x7f80_0000)), vdupq_n_u32(0x3f00_0000));
+            let m = vorrq_u32(
+                vandq_u32(b, vdupq_n_u32(!0x7f80_0000)),
+                vdupq_n_u32(0x3f00_0000),
+            );
             (vreinterpretq_f32_u32(m), vcvtq_f32_s32(e))
         }
     }

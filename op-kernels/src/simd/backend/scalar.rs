@@ -42,11 +42,23 @@ macro_rules! scalar_backend {
             }
             #[inline(always)]
             fn max(self, a: $t, b: $t) -> $t {
-                if a.is_nan() || b.is_nan() { <$t>::NAN } else if a > b { a } else { b }
+                if a.is_nan() || b.is_nan() {
+                    <$t>::NAN
+                } else if a > b {
+                    a
+                } else {
+                    b
+                }
             }
             #[inline(always)]
             fn min(self, a: $t, b: $t) -> $t {
-                if a.is_nan() || b.is_nan() { <$t>::NAN } else if a < b { a } else { b }
+                if a.is_nan() || b.is_nan() {
+                    <$t>::NAN
+                } else if a < b {
+                    a
+                } else {
+                    b
+                }
             }
             #[inline(always)]
             fn abs(self, a: $t) -> $t {
@@ -118,7 +130,9 @@ macro_rules! scalar_backend {
             fn frexp(self, x: $t) -> ($t, $t) {
                 let b = x.to_bits();
                 let e = ((b >> $mant) & ((1 << $ebits) - 1)) as i64 - ($bias - 1);
-                let m = <$t>::from_bits((b & !(((1 << $ebits) - 1) << $mant)) | ((($bias - 1) as $bits) << $mant));
+                let m = <$t>::from_bits(
+                    (b & !(((1 << $ebits) - 1) << $mant)) | ((($bias - 1) as $bits) << $mant),
+                );
                 (m, e as $t)
             }
         }

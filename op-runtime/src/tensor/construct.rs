@@ -29,7 +29,7 @@ impl Tensor {
     }
 
     fn allocate(shape: &[usize], dtype: DType, device: Device, zeroed: bool) -> Result<Tensor> {
-        let (layout, numel) = Layout::contiguous_with_numel(shape)?;
+        let numel = checked_numel(shape)?;
         let nbytes = numel
             .checked_mul(dtype.size_in_bytes())
             .filter(|&n| isize::try_from(n).is_ok())
@@ -37,7 +37,7 @@ impl Tensor {
                 shape: shape.to_vec(),
             })?;
         let storage = Storage::allocate(nbytes, device, zeroed)?;
-        Ok(Tensor::from_parts(storage, layout, dtype))
+        Ok(Tensor::from_parts(storage, Layout::contiguous_checked(shape), dtype))
     }
 
     /// A contiguous tensor of ones.

@@ -34,15 +34,6 @@ impl<T: Copy + Default> Dims<T> {
         }
     }
 
-    /// The first `len` entries of `items` (`len <= INLINE_DIMS`), without a heap allocation.
-    #[inline]
-    pub(crate) fn inline(items: [T; INLINE_DIMS], len: usize) -> Self {
-        Dims::Inline {
-            len: len.min(INLINE_DIMS) as u8,
-            items,
-        }
-    }
-
     /// A copy of `items`.
     #[inline]
     pub(crate) fn from_slice(items: &[T]) -> Self {

@@ -5,7 +5,7 @@
 //! `reshape`, the same set), so a layout that fits its storage keeps fitting. All arithmetic is
 //! checked: a layout op never panics or wraps.
 
-use super::dims::{Dims, INLINE_DIMS};
+use super::dims::Dims;
 use crate::{Error, Result};
 
 /// Shape, strides (in elements; zero for broadcast dimensions, negative for flipped ones) and the
@@ -64,6 +64,7 @@ pub(crate) fn checked_numel(shape: &[usize]) -> Result<usize> {
 
 /// Row-major strides of `shape`; sizes of 0 or 1 do not scale the strides before them (PyTorch
 /// uses `max(size, 1)`). The caller has checked the element count with [`checked_numel`].
+#[inline]
 pub(crate) fn contiguous_strides(shape: &[usize]) -> Dims<isize> {
     let mut strides = Dims::<isize>::filled(shape.len());
     let mut step: isize = 1;
@@ -85,51 +86,20 @@ fn overflow(shape: &[usize]) -> Error {
 impl Layout {
     /// A row-major layout of `shape` at offset 0.
     pub(crate) fn contiguous(shape: &[usize]) -> Result<Layout> {
-        Layout::contiguous_with_numel(shape).map(|(layout, _)| layout)
+        checked_numel(shape)?;
+        Ok(Layout::contiguous_checked(shape))
     }
 
-    /// A row-major layout of `shape` and its element count, checked as [`checked_numel`] does.
-    /// The tensor-creation hot path: one pass, no heap allocation up to `INLINE_DIMS` dimensions.
+    /// A row-major layout of a `shape` that passed [`checked_numel`]. Built in place: on the
+    /// tensor-creation hot path, assembling the arrays elsewhere and moving them in cost more than
+    /// the computation (the wide loads of a move stall on the narrow stores just made).
     #[inline]
-    pub(crate) fn contiguous_with_numel(shape: &[usize]) -> Result<(Layout, usize)> {
-        let overflow = || Error::ShapeOverflow {
-            shape: shape.to_vec(),
-        };
-        if shape.len() > INLINE_DIMS {
-            let numel = checked_numel(shape)?;
-            let layout = Layout {
-                shape: Dims::from_slice(shape),
-                strides: contiguous_strides(shape),
-                offset: 0,
-            };
-            return Ok((layout, numel));
+    pub(crate) fn contiguous_checked(shape: &[usize]) -> Layout {
+        Layout {
+            shape: Dims::from_slice(shape),
+            strides: contiguous_strides(shape),
+            offset: 0,
         }
-        let mut sizes = [0usize; INLINE_DIMS];
-        let mut strides = [0isize; INLINE_DIMS];
-        let mut numel: usize = 1;
-        let mut step: isize = 1;
-        for (i, &size) in shape.iter().enumerate().rev() {
-            let Ok(signed) = isize::try_from(size) else {
-                return Err(overflow());
-            };
-            sizes[i] = size;
-            strides[i] = step;
-            step = step.saturating_mul(signed.max(1));
-            numel = numel.checked_mul(size).ok_or_else(overflow)?;
-        }
-        if isize::try_from(numel).is_err() {
-            return Err(overflow());
-        }
-        let ndim = shape.len();
-        let (shape, strides) = (Dims::inline(sizes, ndim), Dims::inline(strides, ndim));
-        Ok((
-            Layout {
-                shape,
-                strides,
-                offset: 0,
-            },
-            numel,
-        ))
     }
 
     pub(crate) fn shape(&self) -> &[usize] {

@@ -1,0 +1,172 @@
+//! Transcendental functions in f32 lanes, written once over [`Simd`] (Cephes-style range reduction and
+//! polynomials), and a scalar f64 `erf` (std has none).
+//!
+//! Every function evaluates the same operations in every backend, so results are identical across levels
+//! wherever the backends' primitives are (they are: all use fused multiply-add and IEEE div/sqrt).
+
+use super::Simd;
+
+/// `e^x` in f32 lanes: ≤ 2 ULP over the whole range, subnormal results included; NaN → NaN,
+/// +inf → +inf, -inf → 0.
+#[inline(always)]
+pub fn exp_f32<S: Simd<Elem = f32>>(s: S, x: S::V) -> S::V {
+    // Beyond these bounds the result is inf / 0 anyway; clamping keeps 2^n in range (max/min keep NaN).
+    let x = s.min(s.max(x, s.constant(-104.0)), s.constant(89.0));
+    let n = s.round(s.mul(x, s.constant(std::f64::consts::LOG2_E)));
+    // x - n ln2 in two steps (Cody-Waite): ln2_hi has few bits, so n * ln2_hi is exact.
+    let r = s.mul_add(n, s.constant(-0.693_359_375), x);
+    let r = s.mul_add(n, s.constant(2.121_944_4e-4), r);
+    let mut p = s.constant(1.987_569_15e-4);
+    for c in [
+        1.398_199_950_7e-3,
+        8.333_451_907_3e-3,
+        4.166_579_589_4e-2,
+        1.666_666_545_9e-1,
+        5.000_000_120_1e-1,
+    ] {
+        p = s.mul_add(p, r, s.constant(c));
+    }
+    let p = s.mul_add(s.mul(p, r), r, s.add(r, s.constant(1.0)));
+    // 2^n split in two factors so that n in [-150, 129] never leaves the normal exponent range.
+    let n1 = s.round(s.mul(n, s.constant(0.5)));
+    let n2 = s.sub(n, n1);
+    s.mul(s.mul(p, s.pow2i(n1)), s.pow2i(n2))
+}
+
+/// Natural logarithm in f32 lanes: ≤ 2 ULP; subnormals handled; 0 → -inf, < 0 → NaN, +inf → +inf.
+#[inline(always)]
+pub fn log_f32<S: Simd<Elem = f32>>(s: S, x: S::V) -> S::V {
+    let min_normal = s.constant(f32::MIN_POSITIVE as f64);
+    let sub = s.lt(x, min_normal);
+    let xs = s.select(sub, s.mul(x, s.constant(8_388_608.0)), x); // 2^23
+    let (m, e) = s.frexp(xs);
+    let e = s.select(sub, s.sub(e, s.constant(23.0)), e);
+    // Cephes logf: m in [sqrt(0.5), sqrt(2)) after the adjustment.
+    let small = s.lt(m, s.constant(std::f64::consts::FRAC_1_SQRT_2));
+    let one = s.constant(1.0);
+    let e = s.select(small, s.sub(e, one), e);
+    let m = s.select(small, s.sub(s.add(m, m), one), s.sub(m, one));
+    let z = s.mul(m, m);
+    let mut y = s.constant(7.037_683_629_2e-2);
+    for c in [
+        -1.151_461_031_0e-1,
+        1.167_699_874_0e-1,
+        -1.242_014_084_6e-1,
+        1.424_932_278_7e-1,
+        -1.666_805_766_5e-1,
+        2.000_071_476_5e-1,
+        -2.499_999_399_3e-1,
+        3.333_333_117_4e-1,
+    ] {
+        y = s.mul_add(y, m, s.constant(c));
+    }
+    let y = s.mul(s.mul(y, m), z);
+    let y = s.mul_add(e, s.constant(-2.121_944_40e-4), y);
+    let y = s.mul_add(z, s.constant(-0.5), y);
+    let r = s.add(m, y);
+    let r = s.mul_add(e, s.constant(0.693_359_375), r);
+    // Special values last: +inf stays inf, 0 → -inf, negatives and NaN → NaN.
+    let inf = s.constant(f64::INFINITY);
+    let zero = s.constant(0.0);
+    let r = s.select(s.eq(x, inf), inf, r);
+    let r = s.select(s.eq(x, zero), s.constant(f64::NEG_INFINITY), r);
+    let bad = s.lt(x, zero);
+    let r = s.select(bad, s.constant(f64::NAN), r);
+    s.select(s.is_nan(x), x, r)
+}
+
+/// `tanh` in f32 lanes: ≤ 3 ULP; ±inf → ±1.
+#[inline(always)]
+pub fn tanh_f32<S: Simd<Elem = f32>>(s: S, x: S::V) -> S::V {
+    let a = s.abs(x);
+    // Large |x|: 1 - 2 / (e^{2|x|} + 1), which saturates to exactly 1.
+    let one = s.constant(1.0);
+    let e = exp_f32(s, s.add(a, a));
+    let big = s.sub(one, s.div(s.constant(2.0), s.add(e, one)));
+    let big = s.copysign(big, x);
+    // Small |x|: Cephes tanhf odd polynomial.
+    let z = s.mul(x, x);
+    let mut p = s.constant(-5.704_988_727_45e-3);
+    for c in [
+        2.063_908_879_54e-2,
+        -5.373_971_555_31e-2,
+        1.333_144_220_36e-1,
+        -3.333_328_194_22e-1,
+    ] {
+        p = s.mul_add(p, z, s.constant(c));
+    }
+    let small = s.mul_add(s.mul(p, z), x, x);
+    s.select(s.lt(a, s.constant(0.625)), small, big)
+}
+
+/// `erf` in f32 lanes: odd Taylor polynomial for |x| < 0.5 (≤ 1 ULP); above, `1 - erfc` with the
+/// Numerical Recipes Chebyshev fit of erfc (relative error < 1.2e-7), ≤ 4 ULP; ±inf → ±1.
+#[inline(always)]
+pub fn erf_f32<S: Simd<Elem = f32>>(s: S, x: S::V) -> S::V {
+    let a = s.abs(x);
+    let z = s.mul(x, x);
+    // 2/sqrt(pi) * (x - x^3/3 + x^5/10 - x^7/42 + x^9/216 - x^11/1320 + x^13/9360 - x^15/75600)
+    let mut p = s.constant(-1.0 / 75600.0);
+    for c in [
+        1.0 / 9360.0,
+        -1.0 / 1320.0,
+        1.0 / 216.0,
+        -1.0 / 42.0,
+        1.0 / 10.0,
+        -1.0 / 3.0,
+        1.0,
+    ] {
+        p = s.mul_add(p, z, s.constant(c));
+    }
+    let small = s.mul(s.mul(p, x), s.constant(std::f64::consts::FRAC_2_SQRT_PI));
+    let one = s.constant(1.0);
+    let t = s.div(one, s.mul_add(s.constant(0.5), a, one));
+    let mut q = s.constant(0.170_872_77);
+    for c in [
+        -0.822_152_23,
+        1.488_515_87,
+        -1.135_203_98,
+        0.278_868_07,
+        -0.186_288_06,
+        0.096_784_18,
+        0.374_091_96,
+        1.000_023_68,
+        -1.265_512_23,
+    ] {
+        q = s.mul_add(q, t, s.constant(c));
+    }
+    // exp(-z + q) with |x| clamped so that z stays finite for inf inputs (erfc(9) = 0 in f32).
+    let ac = s.min(a, s.constant(9.0));
+    let erfc = s.mul(t, exp_f32(s, s.sub(q, s.mul(ac, ac))));
+    let big = s.copysign(s.sub(one, erfc), x);
+    s.select(s.lt(a, s.constant(0.5)), small, big)
+}
+
+/// `erf` in f64 (std has none): the everywhere-positive series `2/sqrt(pi) e^{-x^2} sum 2^n x^{2n+1} /
+/// (2n+1)!!` for |x| < 3 and a continued fraction for erfc above; relative error about 1e-15.
+pub fn erf_f64(x: f64) -> f64 {
+    if x.is_nan() {
+        return x;
+    }
+    let a = x.abs();
+    let r = if a < 3.0 {
+        let z = a * a;
+        let (mut term, mut sum, mut k) = (a, a, 0.0);
+        while term > sum * 1e-17 {
+            k += 1.0;
+            term *= 2.0 * z / (2.0 * k + 1.0);
+            sum += term;
+        }
+        std::f64::consts::FRAC_2_SQRT_PI * (-z).exp() * sum
+    } else if a < 27.0 {
+        // erfc(a) = e^{-a^2}/sqrt(pi) * 1/(a + 1/2/(a + 1/(a + 3/2/(a + 2/(a + ...))))).
+        let mut f = a;
+        for k in (1..60).rev() {
+            f = a + (k as f64 * 0.5) / f;
+        }
+        1.0 - (-a * a).exp() / (f * std::f64::consts::PI.sqrt())
+    } else {
+        1.0
+    };
+    r.copysign(x)
+}

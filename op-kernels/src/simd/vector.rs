@@ -1,0 +1,468 @@
+//! The vector abstraction: [`Simd`] (one ISA level × one lane type), [`LaneFloat`] (f32 or f64 lanes)
+//! and [`Element`] (what a buffer holds: f32, f64, f16, bf16).
+
+use std::fmt::Debug;
+
+use half::{bf16, f16};
+
+use super::Isa;
+use super::math;
+
+/// Most lanes any backend has (AVX-512 f32). Stack buffers for partial vectors are this long.
+pub const MAX_LANES: usize = 16;
+
+/// One ISA level operating on vectors of [`Simd::Elem`] lanes.
+///
+/// A value of a type implementing `Simd` is a proof that the CPU supports its level: backends can only be
+/// constructed by the dispatcher after detection. Kernel code is written generically over `S: Simd`, marked
+/// `#[inline(always)]`, and monomorphised inside a `#[target_feature]` entry point per level.
+///
+/// `max`/`min` propagate NaN (like `torch.maximum`); `mul_add` rounds once. Masks (`M`) come from
+/// comparisons and feed [`Simd::select`].
+pub trait Simd: Copy + Send + Sync + 'static {
+    /// The lane type: `f32` or `f64`.
+    type Elem: LaneFloat;
+    /// A vector of [`Simd::LANES`] lanes.
+    type V: Copy;
+    /// A lane mask.
+    type M: Copy;
+    /// Lanes per vector.
+    const LANES: usize;
+    /// The level this backend belongs to.
+    const ISA: Isa;
+
+    /// All lanes set to `x`.
+    fn splat(self, x: Self::Elem) -> Self::V;
+    /// All lanes set to `x` rounded to the lane type (for constants).
+    #[inline(always)]
+    fn constant(self, x: f64) -> Self::V {
+        self.splat(Self::Elem::from_f64(x))
+    }
+    /// `a + b`.
+    fn add(self, a: Self::V, b: Self::V) -> Self::V;
+    /// `a - b`.
+    fn sub(self, a: Self::V, b: Self::V) -> Self::V;
+    /// `a * b`.
+    fn mul(self, a: Self::V, b: Self::V) -> Self::V;
+    /// `a / b` (IEEE, correctly rounded).
+    fn div(self, a: Self::V, b: Self::V) -> Self::V;
+    /// `a * b + c` with one rounding.
+    fn mul_add(self, a: Self::V, b: Self::V, c: Self::V) -> Self::V;
+    /// Lane-wise maximum; NaN if either lane is NaN.
+    fn max(self, a: Self::V, b: Self::V) -> Self::V;
+    /// Lane-wise minimum; NaN if either lane is NaN.
+    fn min(self, a: Self::V, b: Self::V) -> Self::V;
+    /// `|a|`.
+    fn abs(self, a: Self::V) -> Self::V;
+    /// `-a`.
+    fn neg(self, a: Self::V) -> Self::V;
+    /// `sqrt(a)` (correctly rounded).
+    fn sqrt(self, a: Self::V) -> Self::V;
+    /// Round to nearest integer, ties to even.
+    fn round(self, a: Self::V) -> Self::V;
+    /// Magnitude of `mag` with the sign of `sign`.
+    fn copysign(self, mag: Self::V, sign: Self::V) -> Self::V;
+    /// `a < b` (false for NaN).
+    fn lt(self, a: Self::V, b: Self::V) -> Self::M;
+    /// `a <= b` (false for NaN).
+    fn le(self, a: Self::V, b: Self::V) -> Self::M;
+    /// `a == b` (false for NaN).
+    fn eq(self, a: Self::V, b: Self::V) -> Self::M;
+    /// Lanes that are NaN.
+    fn is_nan(self, a: Self::V) -> Self::M;
+    /// `m ? a : b` per lane.
+    fn select(self, m: Self::M, a: Self::V, b: Self::V) -> Self::V;
+    /// Sum of all lanes, in a fixed order.
+    fn reduce_sum(self, v: Self::V) -> Self::Elem;
+    /// Maximum of all lanes; NaN if any lane is NaN.
+    fn reduce_max(self, v: Self::V) -> Self::Elem;
+    /// Minimum of all lanes; NaN if any lane is NaN.
+    fn reduce_min(self, v: Self::V) -> Self::Elem;
+
+    /// Loads `LANES` lanes.
+    ///
+    /// # Safety
+    /// `p` must be valid for reading `LANES` elements (no alignment needed).
+    unsafe fn load(self, p: *const Self::Elem) -> Self::V;
+    /// Stores `LANES` lanes.
+    ///
+    /// # Safety
+    /// `p` must be valid for writing `LANES` elements (no alignment needed).
+    unsafe fn store(self, p: *mut Self::Elem, v: Self::V);
+    /// Non-temporal store of `LANES` lanes; call [`Simd::fence`] before other threads read them.
+    ///
+    /// # Safety
+    /// As [`Simd::store`], and `p` aligned to the vector size.
+    #[inline(always)]
+    unsafe fn stream(self, p: *mut Self::Elem, v: Self::V) {
+        // SAFETY: forwarded contract.
+        unsafe { self.store(p, v) }
+    }
+    /// Orders earlier non-temporal stores before later stores (`sfence` on x86).
+    #[inline(always)]
+    fn fence(self) {}
+
+    /// Loads `LANES` f16 values, converting to lanes.
+    ///
+    /// # Safety
+    /// `p` valid for reading `LANES` elements.
+    #[inline(always)]
+    unsafe fn load_f16(self, p: *const f16) -> Self::V {
+        // SAFETY: forwarded contract.
+        unsafe { self.load_with(|i| Self::Elem::from_f32(p.add(i).read_unaligned().to_f32())) }
+    }
+    /// Converts lanes to f16 (round to nearest even) and stores `LANES` values.
+    ///
+    /// # Safety
+    /// `p` valid for writing `LANES` elements.
+    #[inline(always)]
+    unsafe fn store_f16(self, p: *mut f16, v: Self::V) {
+        // SAFETY: forwarded contract.
+        unsafe {
+            self.store_with(v, |i, x| {
+                p.add(i).write_unaligned(f16::from_f64(x.to_f64()))
+            })
+        }
+    }
+    /// As [`Simd::store_f16`], non-temporal.
+    ///
+    /// # Safety
+    /// As [`Simd::store_f16`], and `p` aligned to `LANES * 2` bytes.
+    #[inline(always)]
+    unsafe fn stream_f16(self, p: *mut f16, v: Self::V) {
+        // SAFETY: forwarded contract.
+        unsafe { self.store_f16(p, v) }
+    }
+    /// Loads `LANES` bf16 values, converting to lanes.
+    ///
+    /// # Safety
+    /// `p` valid for reading `LANES` elements.
+    #[inline(always)]
+    unsafe fn load_bf16(self, p: *const bf16) -> Self::V {
+        // SAFETY: forwarded contract.
+        unsafe { self.load_with(|i| Self::Elem::from_f32(p.add(i).read_unaligned().to_f32())) }
+    }
+    /// Converts lanes to bf16 (round to nearest even) and stores `LANES` values.
+    ///
+    /// # Safety
+    /// `p` valid for writing `LANES` elements.
+    #[inline(always)]
+    unsafe fn store_bf16(self, p: *mut bf16, v: Self::V) {
+        // SAFETY: forwarded contract.
+        unsafe {
+            self.store_with(v, |i, x| {
+                p.add(i).write_unaligned(bf16::from_f64(x.to_f64()))
+            })
+        }
+    }
+    /// As [`Simd::store_bf16`], non-temporal.
+    ///
+    /// # Safety
+    /// As [`Simd::store_bf16`], and `p` aligned to `LANES * 2` bytes.
+    #[inline(always)]
+    unsafe fn stream_bf16(self, p: *mut bf16, v: Self::V) {
+        // SAFETY: forwarded contract.
+        unsafe { self.store_bf16(p, v) }
+    }
+
+    /// `2^n` for lanes holding integers in the normal exponent range (f32: -126..=127).
+    #[inline(always)]
+    fn pow2i(self, n: Self::V) -> Self::V {
+        self.map(n, |x| Self::Elem::from_f64(2f64.powi(x.to_f64() as i32)))
+    }
+    /// For positive normal `x`: `(m, e)` with `x = m * 2^e`, `m` in `[0.5, 1)`.
+    #[inline(always)]
+    fn frexp(self, x: Self::V) -> (Self::V, Self::V) {
+        let e = self.map(x, |v| {
+            Self::Elem::from_f64(((v.to_f64().abs().log2().floor()) + 1.0).clamp(-2000.0, 2000.0))
+        });
+        let m = self.div(x, self.pow2i(e));
+        (m, e)
+    }
+
+    /// `e^x`. f32: ≤ 2 ULP; f64: the platform `exp`, lane by lane.
+    #[inline(always)]
+    fn exp(self, x: Self::V) -> Self::V {
+        Self::Elem::vexp(self, x)
+    }
+    /// Natural logarithm. f32: ≤ 2 ULP; f64: the platform `ln`, lane by lane.
+    #[inline(always)]
+    fn log(self, x: Self::V) -> Self::V {
+        Self::Elem::vlog(self, x)
+    }
+    /// `tanh(x)`. f32: ≤ 3 ULP; f64: the platform `tanh`, lane by lane.
+    #[inline(always)]
+    fn tanh(self, x: Self::V) -> Self::V {
+        Self::Elem::vtanh(self, x)
+    }
+    /// `erf(x)`. f32: absolute error ≤ 2e-7, relative ≤ 4 ULP away from 0; f64: ≤ 1e-15 relative.
+    #[inline(always)]
+    fn erf(self, x: Self::V) -> Self::V {
+        Self::Elem::verf(self, x)
+    }
+    /// `1 / (1 + e^-x)`.
+    #[inline(always)]
+    fn sigmoid(self, x: Self::V) -> Self::V {
+        let one = self.constant(1.0);
+        self.div(one, self.add(one, self.exp(self.neg(x))))
+    }
+
+    /// Applies a scalar function to each lane (slow path; used for f64 transcendentals).
+    #[inline(always)]
+    fn map(self, v: Self::V, f: impl Fn(Self::Elem) -> Self::Elem) -> Self::V {
+        let mut buf = [Self::Elem::ZERO; MAX_LANES];
+        // SAFETY: buf holds MAX_LANES >= LANES elements.
+        unsafe {
+            self.store(buf.as_mut_ptr(), v);
+            for x in &mut buf[..Self::LANES] {
+                *x = f(*x);
+            }
+            self.load(buf.as_ptr())
+        }
+    }
+    /// Builds a vector lane by lane.
+    ///
+    /// # Safety
+    /// `f` must be safe to call for `0..LANES`.
+    #[inline(always)]
+    unsafe fn load_with(self, f: impl Fn(usize) -> Self::Elem) -> Self::V {
+        let mut buf = [Self::Elem::ZERO; MAX_LANES];
+        for (i, x) in buf[..Self::LANES].iter_mut().enumerate() {
+            *x = f(i);
+        }
+        // SAFETY: buf holds MAX_LANES >= LANES elements.
+        unsafe { self.load(buf.as_ptr()) }
+    }
+    /// Hands each lane to `f`.
+    ///
+    /// # Safety
+    /// `f` must be safe to call for `0..LANES`.
+    #[inline(always)]
+    unsafe fn store_with(self, v: Self::V, f: impl Fn(usize, Self::Elem)) {
+        let mut buf = [Self::Elem::ZERO; MAX_LANES];
+        // SAFETY: buf holds MAX_LANES >= LANES elements.
+        unsafe { self.store(buf.as_mut_ptr(), v) };
+        for (i, x) in buf[..Self::LANES].iter().enumerate() {
+            f(i, *x);
+        }
+    }
+}
+
+/// A kernel body generic over the backend, run by [`LaneFloat::dispatch`] inside the level's
+/// `#[target_feature]` entry point. Implementations should mark `run` `#[inline(always)]`.
+pub trait Kernel<L: LaneFloat> {
+    /// What the kernel returns.
+    type Output;
+    /// Runs the body with backend `s`.
+    fn run<S: Simd<Elem = L>>(self, s: S) -> Self::Output;
+}
+
+mod sealed {
+    pub trait Sealed {}
+    impl Sealed for f32 {}
+    impl Sealed for f64 {}
+    impl Sealed for half::f16 {}
+    impl Sealed for half::bf16 {}
+}
+
+/// A lane type: `f32` or `f64`.
+pub trait LaneFloat:
+    Copy + PartialOrd + Debug + Default + Send + Sync + 'static + sealed::Sealed
+{
+    /// 0.
+    const ZERO: Self;
+    /// Converts from f64 (rounding).
+    fn from_f64(x: f64) -> Self;
+    /// Converts from f32 (exact).
+    fn from_f32(x: f32) -> Self;
+    /// Converts to f64 (exact).
+    fn to_f64(self) -> f64;
+    /// Runs `k` with the backend for `isa` and this lane type. `isa` must be supported (checked:
+    /// an unsupported level falls back to [`Isa::Scalar`]).
+    fn dispatch<K: Kernel<Self>>(isa: Isa, k: K) -> K::Output;
+    #[doc(hidden)]
+    fn vexp<S: Simd<Elem = Self>>(s: S, x: S::V) -> S::V;
+    #[doc(hidden)]
+    fn vlog<S: Simd<Elem = Self>>(s: S, x: S::V) -> S::V;
+    #[doc(hidden)]
+    fn vtanh<S: Simd<Elem = Self>>(s: S, x: S::V) -> S::V;
+    #[doc(hidden)]
+    fn verf<S: Simd<Elem = Self>>(s: S, x: S::V) -> S::V;
+}
+
+impl LaneFloat for f32 {
+    const ZERO: f32 = 0.0;
+    #[inline(always)]
+    fn from_f64(x: f64) -> f32 {
+        x as f32
+    }
+    #[inline(always)]
+    fn from_f32(x: f32) -> f32 {
+        x
+    }
+    #[inline(always)]
+    fn to_f64(self) -> f64 {
+        self as f64
+    }
+    #[inline]
+    fn dispatch<K: Kernel<f32>>(isa: Isa, k: K) -> K::Output {
+        super::backend::dispatch_f32(isa, k)
+    }
+    #[inline(always)]
+    fn vexp<S: Simd<Elem = f32>>(s: S, x: S::V) -> S::V {
+        math::exp_f32(s, x)
+    }
+    #[inline(always)]
+    fn vlog<S: Simd<Elem = f32>>(s: S, x: S::V) -> S::V {
+        math::log_f32(s, x)
+    }
+    #[inline(always)]
+    fn vtanh<S: Simd<Elem = f32>>(s: S, x: S::V) -> S::V {
+        math::tanh_f32(s, x)
+    }
+    #[inline(always)]
+    fn verf<S: Simd<Elem = f32>>(s: S, x: S::V) -> S::V {
+        math::erf_f32(s, x)
+    }
+}
+
+impl LaneFloat for f64 {
+    const ZERO: f64 = 0.0;
+    #[inline(always)]
+    fn from_f64(x: f64) -> f64 {
+        x
+    }
+    #[inline(always)]
+    fn from_f32(x: f32) -> f64 {
+        x as f64
+    }
+    #[inline(always)]
+    fn to_f64(self) -> f64 {
+        self
+    }
+    #[inline]
+    fn dispatch<K: Kernel<f64>>(isa: Isa, k: K) -> K::Output {
+        super::backend::dispatch_f64(isa, k)
+    }
+    #[inline(always)]
+    fn vexp<S: Simd<Elem = f64>>(s: S, x: S::V) -> S::V {
+        s.map(x, f64::exp)
+    }
+    #[inline(always)]
+    fn vlog<S: Simd<Elem = f64>>(s: S, x: S::V) -> S::V {
+        s.map(x, f64::ln)
+    }
+    #[inline(always)]
+    fn vtanh<S: Simd<Elem = f64>>(s: S, x: S::V) -> S::V {
+        s.map(x, f64::tanh)
+    }
+    #[inline(always)]
+    fn verf<S: Simd<Elem = f64>>(s: S, x: S::V) -> S::V {
+        s.map(x, math::erf_f64)
+    }
+}
+
+/// What a buffer holds. Half types compute in f32 lanes; f64 in f64 lanes.
+pub trait Element:
+    Copy + PartialEq + Debug + Default + Send + Sync + 'static + sealed::Sealed
+{
+    /// The lane type computation happens in.
+    type Lane: LaneFloat;
+    /// PyTorch's name: `float32`, `float64`, `float16`, `bfloat16`.
+    const DTYPE: &'static str;
+    /// Converts to the lane type (exact).
+    fn to_lane(self) -> Self::Lane;
+    /// Converts from the lane type (round to nearest even).
+    fn from_lane(x: Self::Lane) -> Self;
+    /// Converts to f64 (exact).
+    fn to_f64(self) -> f64 {
+        self.to_lane().to_f64()
+    }
+    /// Converts from f64 (rounding through the lane type, as a kernel result would be).
+    fn from_f64(x: f64) -> Self {
+        Self::from_lane(Self::Lane::from_f64(x))
+    }
+    /// Loads `S::LANES` elements.
+    ///
+    /// # Safety
+    /// `p` valid for reading `S::LANES` elements.
+    unsafe fn vload<S: Simd<Elem = Self::Lane>>(s: S, p: *const Self) -> S::V;
+    /// Stores `S::LANES` elements.
+    ///
+    /// # Safety
+    /// `p` valid for writing `S::LANES` elements.
+    unsafe fn vstore<S: Simd<Elem = Self::Lane>>(s: S, p: *mut Self, v: S::V);
+    /// Non-temporal store of `S::LANES` elements.
+    ///
+    /// # Safety
+    /// As [`Element::vstore`], and `p` aligned to `S::LANES * size_of::<Self>()` bytes.
+    unsafe fn vstream<S: Simd<Elem = Self::Lane>>(s: S, p: *mut Self, v: S::V);
+}
+
+macro_rules! lane_element {
+    ($t:ty, $name:literal) => {
+        impl Element for $t {
+            type Lane = $t;
+            const DTYPE: &'static str = $name;
+            #[inline(always)]
+            fn to_lane(self) -> $t {
+                self
+            }
+            #[inline(always)]
+            fn from_lane(x: $t) -> $t {
+                x
+            }
+            #[inline(always)]
+            unsafe fn vload<S: Simd<Elem = $t>>(s: S, p: *const $t) -> S::V {
+                // SAFETY: forwarded contract.
+                unsafe { s.load(p) }
+            }
+            #[inline(always)]
+            unsafe fn vstore<S: Simd<Elem = $t>>(s: S, p: *mut $t, v: S::V) {
+                // SAFETY: forwarded contract.
+                unsafe { s.store(p, v) }
+            }
+            #[inline(always)]
+            unsafe fn vstream<S: Simd<Elem = $t>>(s: S, p: *mut $t, v: S::V) {
+                // SAFETY: forwarded contract.
+                unsafe { s.stream(p, v) }
+            }
+        }
+    };
+}
+lane_element!(f32, "float32");
+lane_element!(f64, "float64");
+
+macro_rules! half_element {
+    ($t:ty, $name:literal, $load:ident, $store:ident, $stream:ident) => {
+        impl Element for $t {
+            type Lane = f32;
+            const DTYPE: &'static str = $name;
+            #[inline(always)]
+            fn to_lane(self) -> f32 {
+                self.to_f32()
+            }
+            #[inline(always)]
+            fn from_lane(x: f32) -> $t {
+                <$t>::from_f32(x)
+            }
+            #[inline(always)]
+            unsafe fn vload<S: Simd<Elem = f32>>(s: S, p: *const $t) -> S::V {
+                // SAFETY: forwarded contract.
+                unsafe { s.$load(p) }
+            }
+            #[inline(always)]
+            unsafe fn vstore<S: Simd<Elem = f32>>(s: S, p: *mut $t, v: S::V) {
+                // SAFETY: forwarded contract.
+                unsafe { s.$store(p, v) }
+            }
+            #[inline(always)]
+            unsafe fn vstream<S: Simd<Elem = f32>>(s: S, p: *mut $t, v: S::V) {
+                // SAFETY: forwarded contract.
+                unsafe { s.$stream(p, v) }
+            }
+        }
+    };
+}
+half_element!(f16, "float16", load_f16, store_f16, stream_f16);
+half_element!(bf16, "bfloat16", load_bf16, store_bf16, stream_bf16);

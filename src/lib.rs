@@ -51,3 +51,8 @@ pub use ndarray;
 
 /// Re-exported for `f16` and `bf16` tensors.
 pub use half;
+
+/// The README's Rust examples, compiled and run as doc tests against this crate alone.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+pub struct ReadmeDoctests;

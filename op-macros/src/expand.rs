@@ -682,12 +682,12 @@ pub fn kernel_records(spec: &KernelSpec<'_>, k: &TokenStream) -> TokenStream {
     let backend = match (&spec.options.composite, &spec.options.device) {
         (Some(_), _) => quote!(::core::option::Option::None),
         (None, Some((_, DeviceName::Cuda))) => {
-            quote!(::core::option::Option::Some(#p::Backend::Cuda))
+            quote!(::core::option::Option::Some(#p::DeviceKind::Cuda))
         }
         (None, Some((_, DeviceName::Ascend))) => {
-            quote!(::core::option::Option::Some(#p::Backend::Ascend))
+            quote!(::core::option::Option::Some(#p::DeviceKind::Ascend))
         }
-        (None, _) => quote!(::core::option::Option::Some(#p::Backend::Cpu)),
+        (None, _) => quote!(::core::option::Option::Some(#p::DeviceKind::Cpu)),
     };
     let user_fn = &spec.sig.ident;
     let kernel_name = quote!(::core::concat!(

@@ -15,6 +15,14 @@ pub(crate) fn bind(
     kwargs: &[(&str, Value)],
 ) -> Result<Vec<Value>> {
     let params = schema.arguments();
+    // The common case, every argument given positionally, binds without the slot table.
+    if kwargs.is_empty() && args.len() == params.len() && params.iter().all(|p| !p.kwarg_only) {
+        return params
+            .iter()
+            .zip(args)
+            .map(|(param, value)| coerce(op, param, value))
+            .collect();
+    }
     let positional = params.iter().take_while(|p| !p.kwarg_only).count();
     if args.len() > positional {
         return Err(Error::TooManyArguments {

@@ -28,11 +28,16 @@ impl OpHandle<'_> {
     pub fn call_kw(&self, args: &[Value], kwargs: &[(&str, Value)]) -> Result<Vec<Value>> {
         let entry = self.entry();
         let schema = self.schema();
-        let name = schema.name().to_string();
-        let mut bound = bind(&name, schema, args, kwargs)?;
         match self.variant {
-            Variant::Declared => call_declared(entry, &mut bound),
-            Variant::Out => call_out(entry, &name, bound),
+            Variant::Declared => {
+                let mut bound = bind(&entry.name, schema, args, kwargs)?;
+                call_declared(entry, &mut bound)
+            }
+            Variant::Out => {
+                let name = entry.out_name.as_deref().unwrap_or(&entry.name);
+                let bound = bind(name, schema, args, kwargs)?;
+                call_out(entry, name, bound)
+            }
         }
     }
 }
@@ -94,12 +99,56 @@ fn call_declared(entry: &OpEntry, args: &mut [Value]) -> Result<Vec<Value>> {
     if kernel.style == KernelStyle::Functional || entry.out_schema.is_none() {
         return entry.run(kernel, || boxed(kernel.typed, kernel.style, args, &mut []));
     }
+    // The common case, one result, needs no list of outputs.
+    if let [single] = entry.schema.returns() {
+        if !matches!(single.ty, Type::List { .. }) {
+            let mut out = match pointwise_output(entry, args) {
+                Some(out) => out?,
+                None => alloc(&single_meta(entry.infer(args)?, &entry.name)?)?,
+            };
+            entry.run(kernel, || {
+                boxed(
+                    kernel.typed,
+                    KernelStyle::Out,
+                    args,
+                    std::slice::from_mut(&mut out),
+                )
+            })?;
+            return Ok(vec![Value::Tensor(out)]);
+        }
+    }
     let metas = entry.infer(args)?;
     let mut outs = metas.iter().map(alloc).collect::<Result<Vec<_>>>()?;
     entry.run(kernel, || {
         boxed(kernel.typed, KernelStyle::Out, args, &mut outs)
     })?;
     Ok(entry.returns_from_outs(outs))
+}
+
+/// For a pointwise op whose tensors all have one shape and dtype, the output is allocated
+/// without running shape inference (broadcasting equal shapes gives that shape).
+fn pointwise_output(entry: &OpEntry, args: &[Value]) -> Option<Result<Tensor>> {
+    if !entry.def.pointwise {
+        return None;
+    }
+    let first = args.first()?.as_tensor()?;
+    let same = args[1..].iter().all(|v| {
+        v.as_tensor().is_some_and(|t| {
+            t.shape() == first.shape() && t.dtype() == first.dtype() && t.device() == first.device()
+        })
+    });
+    same.then(|| Tensor::empty(first.shape(), first.dtype(), first.device()))
+}
+
+fn single_meta(metas: Vec<Meta>, op: &str) -> Result<Meta> {
+    let count = metas.len();
+    let mut metas = metas.into_iter();
+    match (metas.next(), count) {
+        (Some(meta), 1) => Ok(meta),
+        _ => Err(Error::Internal(format!(
+            "the shape function of `{op}` returned {count} results for 1"
+        ))),
+    }
 }
 
 fn call_out(entry: &OpEntry, name: &str, bound: Vec<Value>) -> Result<Vec<Value>> {

@@ -5,11 +5,22 @@
 //! exact kernel → dtype-generic kernel of the backend → composite kernel (exact dtype, then
 //! generic) → [`Error::NoKernel`] listing what is registered.
 
-use crate::record::{Backend, KernelDTypes, KernelDef};
+use crate::record::{KernelDTypes, KernelDef};
 use crate::registry::OpEntry;
-use crate::{DType, Device, Error, Result, Tensor};
+use crate::{DType, Device, DeviceKind, Error, Result, Tensor};
 
-/// Slots per backend: one per dtype, and one for calls without tensors (no dtype).
+/// The device kinds, in dispatch-table order.
+const KINDS: [DeviceKind; 3] = [DeviceKind::Cpu, DeviceKind::Cuda, DeviceKind::Ascend];
+
+fn kind_index(kind: DeviceKind) -> usize {
+    match kind {
+        DeviceKind::Cpu => 0,
+        DeviceKind::Cuda => 1,
+        DeviceKind::Ascend => 2,
+    }
+}
+
+/// Slots per device kind: one per dtype, and one for calls without tensors (no dtype).
 const SLOTS: usize = DType::ALL.len() + 1;
 const NO_DTYPE: usize = DType::ALL.len();
 
@@ -25,7 +36,7 @@ pub struct DispatchKey {
 /// Per-op resolution table: `[backend][dtype slot]` → index into the op's kernels.
 #[derive(Clone, Debug, Default)]
 pub(crate) struct DispatchTable {
-    slots: [[Option<u16>; SLOTS]; Backend::ALL.len()],
+    slots: [[Option<u16>; SLOTS]; KINDS.len()],
 }
 
 fn slot(dtype: Option<DType>) -> usize {
@@ -70,10 +81,10 @@ impl DispatchTable {
             return Err(problems);
         }
         let mut table = DispatchTable::default();
-        for backend in Backend::ALL {
+        for backend in KINDS {
             for s in 0..SLOTS {
                 let dtype = DType::ALL.get(s).copied();
-                let find = |on: Option<Backend>, exact: bool| {
+                let find = |on: Option<DeviceKind>, exact: bool| {
                     kernels
                         .iter()
                         .position(|k| k.backend == on && accepts(k, dtype, exact))
@@ -83,7 +94,7 @@ impl DispatchTable {
                     .or_else(|| find(None, true))
                     .or_else(|| find(None, false));
                 // An op has far fewer than 65536 kernels; the narrow index keeps the table small.
-                table.slots[backend.index()][s] = chosen.map(|i| i as u16);
+                table.slots[kind_index(backend)][s] = chosen.map(|i| i as u16);
             }
         }
         Ok(table)
@@ -104,7 +115,7 @@ impl OpEntry {
     /// The kernel for a dispatch key.
     #[inline]
     pub(crate) fn kernel(&self, key: DispatchKey) -> Result<&'static KernelDef> {
-        match self.table.slots[Backend::of(key.device).index()][slot(key.dtype)] {
+        match self.table.slots[kind_index(key.device.kind())][slot(key.dtype)] {
             Some(i) => Ok(self.kernels[i as usize]),
             None => Err(self.no_kernel(key)),
         }

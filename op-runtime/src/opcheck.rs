@@ -7,9 +7,9 @@ use std::fmt;
 use op_schema::Type;
 
 use crate::bind::bind;
-use crate::record::{Backend, KernelDTypes, KernelDef, KernelStyle};
+use crate::record::{KernelDTypes, KernelDef, KernelStyle};
 use crate::registry::{OpEntry, Variant};
-use crate::{DType, Device, Error, Meta, OpHandle, Result, Tensor, Value};
+use crate::{DType, Device, DeviceKind, Error, Meta, OpHandle, Result, Tensor, Value};
 
 /// One named check on one sample.
 #[derive(Clone, Debug, PartialEq)]
@@ -505,9 +505,9 @@ fn kernel_agrees(op: &OpHandle<'_>, kernel: &'static KernelDef, args: &[Value]) 
         },
     };
     let device = match kernel.backend {
-        None | Some(Backend::Cpu) => Device::Cpu,
-        Some(Backend::Cuda) => Device::Cuda(0),
-        Some(Backend::Ascend) => Device::Ascend(0),
+        None | Some(DeviceKind::Cpu) => Device::Cpu,
+        Some(DeviceKind::Cuda) => Device::Cuda(0),
+        Some(DeviceKind::Ascend) => Device::Ascend(0),
     };
     let inputs = match convert(args, Some(dtype), device) {
         Ok(i) => i,

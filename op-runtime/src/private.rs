@@ -11,11 +11,12 @@ pub use ndarray::{ArrayViewD, ArrayViewMutD};
 pub use crate::call::{alloc, copy_result, prepare_out};
 pub use crate::dispatch::{DispatchKey, KeyBuilder};
 pub use crate::record::{
-    Backend, BoxedKernelFn, BoxedShapeFn, KernelDTypes, KernelDef, KernelStyle, OpDef,
-    SourceLocation,
+    BoxedKernelFn, BoxedShapeFn, KernelDTypes, KernelDef, KernelStyle, OpDef, SourceLocation,
 };
 pub use crate::registry::OpEntry;
-pub use crate::{DType, Device, Error, Meta, OpHandle, Registry, Result, Scalar, Tensor, Value};
+pub use crate::{
+    DType, Device, DeviceKind, Error, Meta, OpHandle, Registry, Result, Scalar, Tensor, Value,
+};
 
 /// A per-op cache of the op's registry entry, held in a `static` by the generated module, so a
 /// typed call finds its op with one atomic load.

@@ -9,7 +9,7 @@
 use std::any::Any;
 use std::fmt;
 
-use crate::{DType, Device, Meta, Result, Tensor, Value};
+use crate::{DType, DeviceKind, Meta, Result, Tensor, Value};
 
 /// Where a record was declared: the position of the attribute in the user's source.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -25,46 +25,6 @@ pub struct SourceLocation {
 impl fmt::Display for SourceLocation {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "{}:{}:{}", self.file, self.line, self.column)
-    }
-}
-
-/// The kind of device a kernel runs on. The ordinal of a [`Device`] plays no part in choosing a
-/// kernel: `cuda:0` and `cuda:1` run the same one.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum Backend {
-    /// Host CPU.
-    Cpu,
-    /// NVIDIA GPUs.
-    Cuda,
-    /// Huawei Ascend NPUs.
-    Ascend,
-}
-
-impl Backend {
-    /// Every backend, in dispatch-table order.
-    pub const ALL: [Backend; 3] = [Backend::Cpu, Backend::Cuda, Backend::Ascend];
-
-    /// The backend of a device.
-    pub fn of(device: Device) -> Backend {
-        match device {
-            Device::Cpu => Backend::Cpu,
-            Device::Cuda(_) => Backend::Cuda,
-            Device::Ascend(_) => Backend::Ascend,
-        }
-    }
-
-    pub(crate) fn index(self) -> usize {
-        self as usize
-    }
-}
-
-impl fmt::Display for Backend {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(match self {
-            Backend::Cpu => "cpu",
-            Backend::Cuda => "cuda",
-            Backend::Ascend => "npu",
-        })
     }
 }
 
@@ -128,9 +88,9 @@ pub struct OpDef {
 pub struct KernelDef {
     /// The op's full name, `namespace::name` or `namespace::name.overload`.
     pub op: &'static str,
-    /// The backend it runs on; `None` for a composite kernel (written in terms of other ops, so
-    /// it runs wherever they do).
-    pub backend: Option<Backend>,
+    /// The kind of device it runs on (the device index plays no part in choosing a kernel);
+    /// `None` for a composite kernel (written in terms of other ops, so it runs wherever they do).
+    pub backend: Option<DeviceKind>,
     /// The dtypes it accepts.
     pub dtypes: KernelDTypes,
     /// How it delivers results.

@@ -7,9 +7,9 @@ use std::sync::OnceLock;
 use op_schema::FunctionSchema;
 
 use crate::dispatch::DispatchTable;
-use crate::record::{Backend, KernelDTypes, KernelDef, OpDef};
+use crate::record::{KernelDTypes, KernelDef, OpDef};
 use crate::suggest::closest;
-use crate::{DType, Error, Result, SourceLocation};
+use crate::{DType, DeviceKind, Error, Result, SourceLocation};
 
 /// All registered ops, immutable once built; safe to use from many threads at once.
 ///
@@ -45,6 +45,8 @@ pub struct OpEntry {
     pub(crate) name: String,
     pub(crate) schema: FunctionSchema,
     pub(crate) out_schema: Option<FunctionSchema>,
+    /// The out variant's full name, kept so calls need not format it.
+    pub(crate) out_name: Option<String>,
     /// For each out-schema argument that is not an output: the index of the declared argument it
     /// stands for (`None` never occurs: dropped TensorOptions arguments have no slot there).
     pub(crate) out_inputs: Vec<usize>,
@@ -64,7 +66,7 @@ pub struct OpHandle<'r> {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct KernelInfo {
     /// The backend, or `None` for a composite kernel.
-    pub backend: Option<Backend>,
+    pub backend: Option<DeviceKind>,
     /// The dtypes it accepts.
     pub dtypes: KernelDTypes,
     /// The Rust path of the kernel fn.
@@ -309,6 +311,7 @@ impl OpEntry {
             def,
             name: schema.name().to_string(),
             schema,
+            out_name: out_schema.as_ref().map(|s| s.name().to_string()),
             out_schema,
             out_inputs,
             kernels: Vec::new(),
@@ -395,7 +398,7 @@ impl<'r> OpHandle<'r> {
 
     /// The (backend, dtype) pairs with an exact or generic kernel, for listings; composite
     /// kernels show as backend `None`.
-    pub fn dispatch_keys(&self) -> Vec<(Option<Backend>, Option<DType>)> {
+    pub fn dispatch_keys(&self) -> Vec<(Option<DeviceKind>, Option<DType>)> {
         self.entry()
             .kernels
             .iter()

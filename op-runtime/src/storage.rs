@@ -33,8 +33,7 @@ use std::alloc::{self, Layout};
 use std::fmt;
 use std::ops::{Deref, DerefMut, Range};
 use std::ptr::NonNull;
-use std::sync::Arc;
-use std::sync::atomic::{AtomicIsize, Ordering};
+use std::sync::atomic::{AtomicIsize, AtomicUsize, Ordering, fence};
 
 use crate::device::{DeviceBackend, DevicePtr, backend_for};
 use crate::{Device, Element, Error, Result};
@@ -95,26 +94,31 @@ impl fmt::Display for BorrowKind {
 /// assert_eq!(s.nbytes(), 16);
 /// assert!(s.ptr_eq(&s.clone()));
 /// ```
-#[derive(Clone)]
 pub struct Storage {
-    inner: Arc<Inner>,
+    /// The shared header; each `Storage` owns one count of `Inner::refs`.
+    inner: NonNull<Inner>,
 }
 
+/// The header of a storage: a hand-rolled `Arc` so that host bytes can live in the same heap
+/// block as the counts (one allocation per tensor instead of two; this halved the cost of
+/// `Tensor::empty` for small tensors).
 struct Inner {
+    /// Number of `Storage` handles; the block is freed when it drops to zero.
+    refs: AtomicUsize,
     /// Readers count up; a writer sets [`WRITING`]. See the module documentation.
     borrow: AtomicIsize,
     device: Device,
     nbytes: usize,
     memory: Memory,
+    /// The allocation holding this header (and, for [`Memory::Host`], the bytes after it).
+    block: Layout,
 }
 
+#[derive(Clone, Copy)]
 enum Memory {
-    /// Host bytes at `data` (64-aligned), inside `block` allocated with `layout`; `block` is `None`
-    /// for zero bytes, and `data` then dangles (aligned, never dereferenced beyond zero bytes).
-    Host {
-        data: NonNull<u8>,
-        block: Option<(NonNull<u8>, Layout)>,
-    },
+    /// Host bytes at `data` (64-aligned) in the header's own block; dangling (aligned, never
+    /// dereferenced beyond zero bytes) for zero bytes.
+    Host { data: NonNull<u8> },
     /// A `Vec<T>`'s buffer, given back to `Vec` by `free` (which knows `T`).
     Adopted {
         data: NonNull<u8>,
@@ -129,12 +133,17 @@ enum Memory {
     },
 }
 
-// SAFETY: `Inner` owns its memory (nothing else frees it); every access to the bytes goes through
-// a borrow guard whose atomic flag makes reads and writes exclusive, so sharing `Inner` between
-// threads cannot produce a data race. Backends are `Send + Sync` by their trait bound.
-unsafe impl Send for Inner {}
-// SAFETY: see `Send` above: `&Inner` only hands out memory through the atomic borrow flag.
-unsafe impl Sync for Inner {}
+/// Where host bytes start in a block: after the header, rounded so that the block's 16-byte
+/// alignment carries over and at most `MAX_PAD` more bytes reach a 64-byte boundary.
+const HEADER_SPAN: usize = size_of::<Inner>().next_multiple_of(BLOCK_ALIGN);
+
+// SAFETY: a `Storage` owns its share of the header and the memory (nothing else frees them); the
+// counts are atomic, and every access to the bytes goes through a borrow guard whose atomic flag
+// makes reads and writes exclusive, so handles on several threads cannot race. Backends are
+// `Send + Sync` by their trait bound.
+unsafe impl Send for Storage {}
+// SAFETY: see `Send` above: `&Storage` only hands out memory through the atomic borrow flag.
+unsafe impl Sync for Storage {}
 
 #[repr(align(64))]
 struct Align64;
@@ -153,18 +162,14 @@ unsafe fn free_vec<T>(data: NonNull<u8>, len: usize, capacity: usize) {
     drop(unsafe { Vec::from_raw_parts(data.cast::<T>().as_ptr(), len, capacity) });
 }
 
-impl Drop for Inner {
-    fn drop(&mut self) {
-        match self.memory {
-            Memory::Host {
-                block: Some((block, layout)),
-                ..
-            } => {
-                // SAFETY: `block` was returned by `alloc::alloc_zeroed(layout)` and is freed once,
-                // here, when the last reference to the storage goes.
-                unsafe { alloc::dealloc(block.as_ptr(), layout) }
-            }
-            Memory::Host { block: None, .. } => {}
+impl Memory {
+    /// Frees memory that lives outside the header's block (adopted vectors, device memory).
+    ///
+    /// # Safety
+    /// Called at most once per memory, when nothing can use it any more.
+    unsafe fn release(self, device: Device, nbytes: usize) {
+        match self {
+            Memory::Host { .. } => {}
             Memory::Adopted {
                 data,
                 len,
@@ -172,24 +177,89 @@ impl Drop for Inner {
                 free,
             } => {
                 // SAFETY: `free` is `free_vec::<T>` for the `T` whose `Vec` gave these parts, and
-                // they are freed once, here.
+                // the caller frees them once.
                 unsafe { free(data, len, capacity) }
             }
-            Memory::Device { ptr, backend } => backend.deallocate(self.device, ptr, self.nbytes),
+            Memory::Device { ptr, backend } => backend.deallocate(device, ptr, nbytes),
+        }
+    }
+}
+
+impl Clone for Storage {
+    #[inline]
+    fn clone(&self) -> Storage {
+        let old = self.inner().refs.fetch_add(1, Ordering::Relaxed);
+        // As `Arc` does: 2^63 handles cannot exist unless they are being leaked on purpose, and
+        // wrapping the count would free the memory under live handles.
+        if old > isize::MAX as usize {
+            std::process::abort();
+        }
+        Storage { inner: self.inner }
+    }
+}
+
+impl Drop for Storage {
+    #[inline]
+    fn drop(&mut self) {
+        // `Release` orders this handle's uses of the memory before the free; the `Acquire` fence
+        // orders the free after every other handle's release (the protocol of `Arc`).
+        if self.inner().refs.fetch_sub(1, Ordering::Release) != 1 {
+            return;
+        }
+        fence(Ordering::Acquire);
+        let header = self.inner.as_ptr();
+        // SAFETY: this was the last handle, so nothing else reads the header or the memory. The
+        // header's fields are plain data (no destructors); the memory is released once, and the
+        // block freed with the layout it was allocated with.
+        unsafe {
+            let Inner {
+                device,
+                nbytes,
+                memory,
+                block,
+                ..
+            } = std::ptr::read(header);
+            memory.release(device, nbytes);
+            alloc::dealloc(header.cast(), block);
+        }
+    }
+}
+
+impl Inner {
+    fn new(device: Device, nbytes: usize, memory: Memory, block: Layout) -> Inner {
+        Inner {
+            refs: AtomicUsize::new(1),
+            borrow: AtomicIsize::new(0),
+            device,
+            nbytes,
+            memory,
+            block,
         }
     }
 }
 
 impl Storage {
-    fn from_parts(device: Device, nbytes: usize, memory: Memory) -> Storage {
-        Storage {
-            inner: Arc::new(Inner {
-                borrow: AtomicIsize::new(0),
-                device,
-                nbytes,
-                memory,
-            }),
-        }
+    #[inline]
+    fn inner(&self) -> &Inner {
+        // SAFETY: the header stays allocated while any handle (this one included) exists.
+        unsafe { self.inner.as_ref() }
+    }
+
+    /// A storage whose memory lives outside its header (adopted or device memory).
+    ///
+    /// The header is a small fixed-size allocation; like `Arc::new`, failing to get one goes to
+    /// `handle_alloc_error` (the process cannot do anything useful at that point). Large
+    /// allocations, the ones that fail in practice, are errors: see [`Storage::zeros`].
+    fn with_memory(device: Device, nbytes: usize, memory: Memory) -> Storage {
+        let block = Layout::new::<Inner>();
+        // SAFETY: `Inner` is not zero-sized.
+        let raw = unsafe { alloc::alloc(block) }.cast::<Inner>();
+        let Some(header) = NonNull::new(raw) else {
+            alloc::handle_alloc_error(block)
+        };
+        // SAFETY: `header` is freshly allocated for an `Inner`, so valid and aligned for writes.
+        unsafe { header.write(Inner::new(device, nbytes, memory, block)) };
+        Storage { inner: header }
     }
 
     /// `nbytes` zero bytes on `device`.
@@ -201,13 +271,14 @@ impl Storage {
     }
 
     /// `nbytes` on `device`, zeroed when `zeroed` (host memory is always zeroed).
+    #[inline]
     pub(crate) fn allocate(nbytes: usize, device: Device, zeroed: bool) -> Result<Storage> {
         match device {
             Device::Cpu => Storage::host_zeroed(nbytes),
             _ => {
                 let backend = backend_for(device)?;
                 let ptr = backend.allocate(device, nbytes, zeroed)?;
-                Ok(Storage::from_parts(
+                Ok(Storage::with_memory(
                     device,
                     nbytes,
                     Memory::Device { ptr, backend },
@@ -216,47 +287,53 @@ impl Storage {
         }
     }
 
+    /// `nbytes` zeroed host bytes in one block with the header.
     fn host_zeroed(nbytes: usize) -> Result<Storage> {
-        if nbytes == 0 {
-            let memory = Memory::Host {
-                data: dangling_host(),
-                block: None,
-            };
-            return Ok(Storage::from_parts(Device::Cpu, 0, memory));
-        }
         let failed = || Error::AllocationFailed {
             device: Device::Cpu,
             nbytes,
         };
-        let size = nbytes.checked_add(MAX_PAD).ok_or_else(failed)?;
-        let layout = Layout::from_size_align(size, BLOCK_ALIGN).map_err(|_| failed())?;
-        let block = if size <= SMALL_BLOCK {
-            // SAFETY: `layout` has a non-zero size (`nbytes > 0`).
-            let block = NonNull::new(unsafe { alloc::alloc(layout) }).ok_or_else(failed)?;
-            // SAFETY: `block` is valid for writes of `size` bytes, just allocated.
-            unsafe { block.as_ptr().write_bytes(0, size) };
-            block
+        let size = if nbytes == 0 {
+            size_of::<Inner>()
         } else {
-            // SAFETY: `layout` has a non-zero size (`nbytes > 0`).
-            NonNull::new(unsafe { alloc::alloc_zeroed(layout) }).ok_or_else(failed)?
+            nbytes
+                .checked_add(HEADER_SPAN + MAX_PAD)
+                .ok_or_else(failed)?
         };
-        // The block is 16-aligned, so the pad to a 64-byte boundary is at most `MAX_PAD`.
-        let pad = block.as_ptr().align_offset(HOST_ALIGNMENT);
-        if pad > MAX_PAD {
-            // SAFETY: `block` was just allocated with `layout` and is not used after this.
-            unsafe { alloc::dealloc(block.as_ptr(), layout) };
-            return Err(failed());
-        }
-        // SAFETY: `pad + nbytes <= size`, so the result stays inside the block.
-        let data = unsafe { block.add(pad) };
-        Ok(Storage::from_parts(
-            Device::Cpu,
-            nbytes,
-            Memory::Host {
-                data,
-                block: Some((block, layout)),
-            },
-        ))
+        let block = Layout::from_size_align(size, BLOCK_ALIGN).map_err(|_| failed())?;
+        let small = size <= SMALL_BLOCK;
+        // SAFETY: `block` is not zero-sized (it holds at least the header).
+        let raw = unsafe {
+            if small {
+                alloc::alloc(block)
+            } else {
+                alloc::alloc_zeroed(block)
+            }
+        };
+        let header = NonNull::new(raw).ok_or_else(failed)?;
+        let data = if nbytes == 0 {
+            dangling_host()
+        } else {
+            // SAFETY: `HEADER_SPAN <= size`, so this stays inside the block.
+            let start = unsafe { header.add(HEADER_SPAN) };
+            // `start` is 16-aligned (the block is, and `HEADER_SPAN` is a multiple of 16), so at
+            // most `MAX_PAD` bytes reach the next 64-byte boundary; the block has room for them.
+            let pad = start.as_ptr().align_offset(HOST_ALIGNMENT).min(MAX_PAD);
+            // SAFETY: `HEADER_SPAN + pad + nbytes <= size`: the data lies inside the block.
+            let data = unsafe { start.add(pad) };
+            if small {
+                // Zero only the data: zeroing the whole block right after `malloc` would be
+                // turned into a `calloc` by the optimiser, which is slower for small sizes.
+                // SAFETY: `data..data + nbytes` is inside the block and writable.
+                unsafe { data.as_ptr().write_bytes(0, nbytes) };
+            }
+            data
+        };
+        let inner = Inner::new(Device::Cpu, nbytes, Memory::Host { data }, block);
+        let header = header.cast::<Inner>();
+        // SAFETY: the block starts with room for an `Inner` and is 16-aligned (enough for it).
+        unsafe { header.write(inner) };
+        Ok(Storage { inner: header })
     }
 
     /// Host storage that takes over `values`' buffer without copying; the buffer is freed as a
@@ -274,28 +351,28 @@ impl Storage {
             capacity,
             free: free_vec::<T>,
         };
-        Storage::from_parts(Device::Cpu, nbytes, memory)
+        Storage::with_memory(Device::Cpu, nbytes, memory)
     }
 
     /// The device the bytes live on.
     pub fn device(&self) -> Device {
-        self.inner.device
+        self.inner().device
     }
 
     /// Length in bytes.
     pub fn nbytes(&self) -> usize {
-        self.inner.nbytes
+        self.inner().nbytes
     }
 
     /// Whether `self` and `other` are the same storage (not merely equal bytes).
     pub fn ptr_eq(&self, other: &Storage) -> bool {
-        Arc::ptr_eq(&self.inner, &other.inner)
+        self.inner == other.inner
     }
 
     /// The address of the first byte on the host, `None` for device storage. For identifying and
     /// comparing memory; reading or writing through it bypasses the borrow rule.
     pub fn host_ptr(&self) -> Option<*const u8> {
-        match self.inner.memory {
+        match self.inner().memory {
             Memory::Host { data, .. } | Memory::Adopted { data, .. } => Some(data.as_ptr()),
             Memory::Device { .. } => None,
         }
@@ -304,7 +381,7 @@ impl Storage {
     /// The device address of the first byte, `None` for host storage; what a device kernel is
     /// launched with.
     pub fn device_ptr(&self) -> Option<DevicePtr> {
-        match self.inner.memory {
+        match self.inner().memory {
             Memory::Device { ptr, .. } => Some(ptr),
             _ => None,
         }
@@ -312,7 +389,7 @@ impl Storage {
 
     /// Whether a borrow of the given kind is held right now (a snapshot, for diagnostics).
     pub fn is_borrowed(&self, kind: BorrowKind) -> bool {
-        let state = self.inner.borrow.load(Ordering::Relaxed);
+        let state = self.inner().borrow.load(Ordering::Relaxed);
         match kind {
             BorrowKind::Read => state > 0,
             BorrowKind::Write => state < 0,
@@ -321,7 +398,7 @@ impl Storage {
 
     #[inline]
     fn borrow_read(&self) -> Result<ReadBorrow<'_>> {
-        let flag = &self.inner.borrow;
+        let flag = &self.inner().borrow;
         // One atomic op on the fast path. A failed attempt adds 1 to a negative counter and takes
         // it back; that cannot make a writer's counter look free.
         if flag.fetch_add(1, Ordering::Acquire) < 0 {
@@ -336,7 +413,7 @@ impl Storage {
 
     #[inline]
     fn borrow_write(&self) -> Result<WriteBorrow<'_>> {
-        let flag = &self.inner.borrow;
+        let flag = &self.inner().borrow;
         match flag.compare_exchange(0, WRITING, Ordering::Acquire, Ordering::Relaxed) {
             Ok(_) => Ok(WriteBorrow { flag }),
             Err(state) => {
@@ -356,11 +433,11 @@ impl Storage {
     /// The host bytes as a pointer, or the error for device storage.
     #[inline]
     fn host_data(&self) -> Result<NonNull<u8>> {
-        match self.inner.memory {
+        match self.inner().memory {
             Memory::Host { data, .. } | Memory::Adopted { data, .. } => Ok(data),
             Memory::Device { .. } => Err(Error::DeviceMismatch {
                 expected: Device::Cpu,
-                found: self.inner.device,
+                found: self.inner().device,
             }),
         }
     }
@@ -374,7 +451,7 @@ impl Storage {
                 T::DTYPE
             )));
         }
-        Ok((data.cast::<T>(), self.inner.nbytes / size_of::<T>()))
+        Ok((data.cast::<T>(), self.inner().nbytes / size_of::<T>()))
     }
 
     /// Reads the whole host storage as `T`s, holding a read borrow while the guard lives.
@@ -504,8 +581,8 @@ fn internal(what: &str) -> Error {
 impl fmt::Debug for Storage {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Storage")
-            .field("device", &self.inner.device)
-            .field("nbytes", &self.inner.nbytes)
+            .field("device", &self.inner().device)
+            .field("nbytes", &self.inner().nbytes)
             .finish_non_exhaustive()
     }
 }

@@ -37,7 +37,11 @@ impl Tensor {
                 shape: shape.to_vec(),
             })?;
         let storage = Storage::allocate(nbytes, device, zeroed)?;
-        Ok(Tensor::from_parts(storage, Layout::contiguous_checked(shape), dtype))
+        Ok(Tensor::from_parts(
+            storage,
+            Layout::contiguous_checked(shape),
+            dtype,
+        ))
     }
 
     /// A contiguous tensor of ones.

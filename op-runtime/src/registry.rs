@@ -119,22 +119,32 @@ impl Registry {
 
         let mut names: HashMap<String, (usize, Variant)> = HashMap::new();
         let mut overloads: HashMap<String, Vec<usize>> = HashMap::new();
+        // Where a rejected (duplicate) op was declared: its own kernel, registered by the same
+        // attribute, is dropped with it, so one mistake gives one message.
+        let mut rejected = Vec::new();
         for (index, entry) in entries.iter().enumerate() {
-            let variants = std::iter::once((entry.name.clone(), Variant::Declared)).chain(
-                entry
-                    .out_schema
-                    .as_ref()
-                    .map(|s| (s.name().to_string(), Variant::Out)),
-            );
+            let variants: Vec<(String, Variant)> =
+                std::iter::once((entry.name.clone(), Variant::Declared))
+                    .chain(
+                        entry
+                            .out_schema
+                            .as_ref()
+                            .map(|s| (s.name().to_string(), Variant::Out)),
+                    )
+                    .collect();
+            if let Some((name, &(first, _))) = variants
+                .iter()
+                .find_map(|(n, _)| names.get(n).map(|f| (n, f)))
+            {
+                problems.push(Error::DuplicateOp {
+                    name: name.clone(),
+                    first: entries[first].def.location,
+                    second: entry.def.location,
+                });
+                rejected.push(entry.def.location);
+                continue;
+            }
             for (name, variant) in variants {
-                if let Some(&(first, _)) = names.get(&name) {
-                    problems.push(Error::DuplicateOp {
-                        name,
-                        first: entries[first].def.location,
-                        second: entry.def.location,
-                    });
-                    continue;
-                }
                 names.insert(name, (index, variant));
             }
             overloads
@@ -146,6 +156,7 @@ impl Registry {
         let mut orphans = Vec::new();
         for kernel in kernels {
             match names.get(kernel.op) {
+                _ if rejected.contains(&kernel.location) => {}
                 Some(&(index, Variant::Declared)) => entries[index].kernels.push(kernel),
                 _ => orphans.push(kernel),
             }

@@ -20,7 +20,7 @@ use std::fmt;
 /// assert_eq!(DefaultValue::List(vec![DefaultValue::Int(0), DefaultValue::Int(1)]).to_string(), "[0, 1]");
 /// assert_eq!(DefaultValue::Named("contiguous_format".into()).to_string(), "contiguous_format");
 /// ```
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone)]
 #[non_exhaustive]
 pub enum DefaultValue {
     /// `None`
@@ -41,6 +41,24 @@ pub enum DefaultValue {
     /// dtype name such as `long` (for ScalarType). Validation checks the name
     /// against the argument's type.
     Named(String),
+}
+
+/// Compares values as written, so `nan` equals `nan`: a schema with a `nan`
+/// default must equal itself (and its reparsed printing).
+impl PartialEq for DefaultValue {
+    fn eq(&self, other: &Self) -> bool {
+        use DefaultValue as D;
+        let same = |a: f64, b: f64| a == b || (a.is_nan() && b.is_nan());
+        match (self, other) {
+            (D::None, D::None) => true,
+            (D::Bool(a), D::Bool(b)) => a == b,
+            (D::Int(a), D::Int(b)) => a == b,
+            (D::Float(a), D::Float(b)) | (D::Complex(a), D::Complex(b)) => same(*a, *b),
+            (D::Str(a), D::Str(b)) | (D::Named(a), D::Named(b)) => a == b,
+            (D::List(a), D::List(b)) => a == b,
+            _ => false,
+        }
+    }
 }
 
 impl DefaultValue {

@@ -102,7 +102,9 @@ fn outs_match_returns(cx: &Cx) -> Result<(), SchemaError> {
         }
         return Ok(());
     }
-    for (k, (out, ret)) in outs.iter().zip(rets).enumerate() {
+    // Scratch out arguments are not returned, so they take no place among the returns.
+    let returned_outs = outs.iter().filter(|a| !a.name.starts_with("_scratch_"));
+    for (k, (out, ret)) in returned_outs.zip(rets).enumerate() {
         if !same_alias(out.alias.as_ref(), ret.alias.as_ref()) {
             let span = cx.ret(k).alias.clone().unwrap_or(cx.ret(k).ty.clone());
             let want = out
@@ -278,7 +280,7 @@ fn tensor_options_only_functional(cx: &Cx) -> Result<(), SchemaError> {
         return Ok(());
     }
     Err(cx
-        .err(ErrorKind::TensorOptionsNotFunctional, cx.arg(i).whole.clone(), format!("a {kind:?} operator cannot take TensorOptions (`dtype`, `layout`, `device`, `pin_memory`)"))
+        .err(ErrorKind::TensorOptionsNotFunctional, cx.arg(i).whole.clone(), format!("{} cannot take TensorOptions (`dtype`, `layout`, `device`, `pin_memory`)", describe(kind)))
         .with_hint("the output already exists, so drop these arguments (its dtype and device are the output's)"))
 }
 
@@ -298,4 +300,15 @@ fn functional_overload_is_functional(cx: &Cx) -> Result<(), SchemaError> {
             format!("overload `{overload}` says functional, but the operator writes its arguments"),
         )
         .with_hint("choose an overload name without `functional`"))
+}
+
+/// A kind of variant in a sentence: "an out variant cannot ...".
+fn describe(kind: SchemaKind) -> &'static str {
+    match kind {
+        SchemaKind::Functional => "a functional operator",
+        SchemaKind::Inplace => "an in-place operator",
+        SchemaKind::Out => "an out variant",
+        SchemaKind::Scratch => "an out variant with scratch arguments",
+        SchemaKind::Mutable => "a mutable operator",
+    }
 }

@@ -7,7 +7,7 @@
 //! ```
 //! use opkit::{custom_op, Registry, Result, Tensor, Value};
 //!
-//! #[custom_op("demo::scale(Tensor x, float alpha=2.0) -> Tensor", shape = same_as_x)]
+//! #[custom_op("intro::scale(Tensor x, float alpha=2.0) -> Tensor", shape = same_as_x)]
 //! fn scale(x: &Tensor, alpha: f64) -> Result<Tensor> {
 //!     let values: Vec<f32> = x.to_vec::<f32>()?.iter().map(|v| v * alpha as f32).collect();
 //!     Tensor::from_vec(values, x.shape())
@@ -23,9 +23,9 @@
 //! let y = scale::call(&x, 3.0)?;
 //! assert_eq!(y.to_vec::<f32>()?, vec![3.0, 6.0, 9.0]);
 //! // Boxed call by name, with the schema's default for `alpha`:
-//! let out = Registry::global()?.call("demo::scale", &[Value::from(x)])?;
+//! let out = Registry::global()?.call("intro::scale", &[Value::from(x)])?;
 //! assert_eq!(out[0].as_tensor().unwrap().to_vec::<f32>()?, vec![2.0, 4.0, 6.0]);
-//! assert_eq!(scale::OUT_SCHEMA, "demo::scale.out(Tensor x, float alpha=2.0, *, Tensor(a!) out) -> Tensor(a!)");
+//! assert_eq!(scale::OUT_SCHEMA, "intro::scale.out(Tensor x, float alpha=2.0, *, Tensor(a!) out) -> Tensor(a!)");
 //! # Ok(())
 //! # }
 //! ```

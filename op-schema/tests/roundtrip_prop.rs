@@ -311,8 +311,10 @@ proptest! {
         let real: Vec<&str> = REAL.lines().filter(|l| !l.starts_with('#') && !l.is_empty()).collect();
         let mut text = real[line % real.len()].to_owned();
         for (op, at, len, token) in edits {
-            let i = at.index(text.len() + 1);
-            let j = (i + len).min(text.len());
+            // Edits land on character boundaries (`é` is among the tokens).
+            let floor = |mut k: usize| { while !text.is_char_boundary(k) { k -= 1; } k };
+            let i = floor(at.index(text.len() + 1));
+            let j = floor((i + len).min(text.len()));
             match op {
                 0 => { text.replace_range(i..j, ""); }
                 1 => text.insert_str(i, token),

@@ -193,6 +193,17 @@ mod tests {
     }
 
     #[test]
+    fn nan_equals_itself() {
+        let nan = DefaultValue::Float(f64::NAN);
+        assert_eq!(nan, nan.clone());
+        assert_eq!(
+            DefaultValue::List(vec![nan.clone()]),
+            DefaultValue::List(vec![nan])
+        );
+        assert_ne!(DefaultValue::Float(1.0), DefaultValue::Complex(1.0));
+    }
+
+    #[test]
     fn strings_are_double_quoted_and_escaped() {
         assert_eq!(
             DefaultValue::Str("a\"b\n".into()).to_string(),

@@ -141,7 +141,12 @@ pub enum ErrorKind {
 /// ```
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("{}", self.render())]
-pub struct SchemaError {
+pub struct SchemaError(Box<Details>);
+
+/// The contents of a [`SchemaError`], boxed so that a `Result` carrying one
+/// stays two words wide on the parser's hot path.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct Details {
     kind: ErrorKind,
     message: String,
     span: Range<usize>,
@@ -167,7 +172,7 @@ impl SchemaError {
         let line_start = text[..start].rfind('\n').map_or(0, |i| i + 1);
         let line = text[..start].matches('\n').count() + 1;
         let column = text[line_start..start].chars().count() + 1;
-        SchemaError {
+        SchemaError(Box::new(Details {
             kind,
             message: message.into(),
             span: start..end,
@@ -178,7 +183,7 @@ impl SchemaError {
             hint: None,
             note: None,
             source_text: text.to_owned(),
-        }
+        }))
     }
 
     /// Records what the parser expected and what it found instead.
@@ -187,76 +192,76 @@ impl SchemaError {
         expected: impl Into<String>,
         found: impl Into<String>,
     ) -> Self {
-        self.expected = Some(expected.into());
-        self.found = Some(found.into());
+        self.0.expected = Some(expected.into());
+        self.0.found = Some(found.into());
         self
     }
 
     /// Adds a `help:` line.
     pub(crate) fn with_hint(mut self, hint: impl Into<String>) -> Self {
-        self.hint = Some(hint.into());
+        self.0.hint = Some(hint.into());
         self
     }
 
     /// Adds a `note:` line.
     pub(crate) fn with_note(mut self, note: impl Into<String>) -> Self {
-        self.note = Some(note.into());
+        self.0.note = Some(note.into());
         self
     }
 
     /// Which rule was broken.
     pub fn kind(&self) -> ErrorKind {
-        self.kind
+        self.0.kind
     }
 
     /// The one-line message, without the snippet, help or note.
     pub fn message(&self) -> &str {
-        &self.message
+        &self.0.message
     }
 
     /// The byte range of the schema text the error points at (empty at the end of the text).
     pub fn span(&self) -> Range<usize> {
-        self.span.clone()
+        self.0.span.clone()
     }
 
     /// The byte offset where the error starts; the same as `span().start`.
     pub fn offset(&self) -> usize {
-        self.span.start
+        self.0.span.start
     }
 
     /// The 1-based line of [`offset`](Self::offset); schemas are usually one line.
     pub fn line(&self) -> usize {
-        self.line
+        self.0.line
     }
 
     /// The 1-based column of [`offset`](Self::offset), counted in characters.
     pub fn column(&self) -> usize {
-        self.column
+        self.0.column
     }
 
     /// What the parser expected at this point, for syntax errors.
     pub fn expected(&self) -> Option<&str> {
-        self.expected.as_deref()
+        self.0.expected.as_deref()
     }
 
     /// What the parser found instead, for syntax errors.
     pub fn found(&self) -> Option<&str> {
-        self.found.as_deref()
+        self.0.found.as_deref()
     }
 
     /// A suggestion for fixing the schema.
     pub fn hint(&self) -> Option<&str> {
-        self.hint.as_deref()
+        self.0.hint.as_deref()
     }
 
     /// Further context, such as where a clashing name was first declared.
     pub fn note(&self) -> Option<&str> {
-        self.note.as_deref()
+        self.0.note.as_deref()
     }
 
     /// The schema text the error points into.
     pub fn source_text(&self) -> &str {
-        &self.source_text
+        &self.0.source_text
     }
 
     fn render(&self) -> Snippet<'_> {
@@ -274,9 +279,9 @@ struct Snippet<'a>(&'a SchemaError);
 impl fmt::Display for Snippet<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let e = self.0;
-        f.write_str(&e.message)?;
-        let text = &e.source_text;
-        let line_start = text[..e.span.start].rfind('\n').map_or(0, |i| i + 1);
+        f.write_str(&e.0.message)?;
+        let text = &e.0.source_text;
+        let line_start = text[..e.0.span.start].rfind('\n').map_or(0, |i| i + 1);
         let line_end = text[line_start..]
             .find('\n')
             .map_or(text.len(), |i| line_start + i);
@@ -285,9 +290,9 @@ impl fmt::Display for Snippet<'_> {
             .chars()
             .map(|c| if c == '\t' || c == '\r' { ' ' } else { c })
             .collect();
-        let col = e.column - 1;
-        let span_end = e.span.end.min(line_end).max(e.span.start);
-        let width = text[e.span.start..span_end].chars().count().max(1);
+        let col = e.0.column - 1;
+        let span_end = e.0.span.end.min(line_end).max(e.0.span.start);
+        let width = text[e.0.span.start..span_end].chars().count().max(1);
 
         let (from, to) = if line.len() <= MAX_SHOWN {
             (0, line.len())
@@ -308,7 +313,7 @@ impl fmt::Display for Snippet<'_> {
 
         let multi_line = text.contains('\n');
         let number = if multi_line {
-            e.line.to_string()
+            e.0.line.to_string()
         } else {
             String::new()
         };
@@ -316,10 +321,10 @@ impl fmt::Display for Snippet<'_> {
         write!(f, "\n{pad} |")?;
         write!(f, "\n{number:>w$} | {shown}", w = pad.len())?;
         write!(f, "\n{pad} | {}{}", " ".repeat(caret_at), "^".repeat(width))?;
-        if let Some(note) = &e.note {
+        if let Some(note) = &e.0.note {
             write!(f, "\n{pad} = note: {note}")?;
         }
-        if let Some(hint) = &e.hint {
+        if let Some(hint) = &e.0.hint {
             write!(f, "\n{pad} = help: {hint}")?;
         }
         Ok(())

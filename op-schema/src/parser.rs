@@ -274,7 +274,10 @@ impl<'a> Parser<'a> {
 
     fn arguments(&mut self, spans: &mut Spans) -> Result<(Vec<Argument>, bool)> {
         let open = self.bump()?;
-        let mut args = Vec::new();
+        // One argument per comma, give or take: saves the regrowths.
+        let estimate = self.text.bytes().filter(|&b| b == b',').count() + 1;
+        let mut args = Vec::with_capacity(estimate);
+        spans.args.reserve(estimate);
         let mut kwarg_only = false;
         let mut star: Option<Token> = None;
         let mut star_used = false;

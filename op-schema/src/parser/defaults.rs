@@ -113,16 +113,20 @@ impl Parser<'_> {
                 .map(|v| DefaultValue::Float(sign * v))
                 .map_err(|_| bad());
         }
-        let signed = if negative {
-            format!("-{text}")
-        } else {
-            text.to_owned()
-        };
-        signed.parse::<i64>().map(DefaultValue::Int).map_err(|_| {
+        // Parse the magnitude unsigned so that `-9223372036854775808` fits.
+        let value = text.parse::<u64>().ok().and_then(|m| {
+            if negative {
+                0i64.checked_sub_unsigned(m)
+            } else {
+                i64::try_from(m).ok()
+            }
+        });
+        value.map(DefaultValue::Int).ok_or_else(|| {
+            let sign = if negative { "-" } else { "" };
             self.error(
                 ErrorKind::InvalidNumber,
                 tok,
-                format!("integer `{signed}` does not fit in 64 bits"),
+                format!("integer `{sign}{text}` does not fit in 64 bits"),
             )
         })
     }

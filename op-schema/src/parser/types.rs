@@ -204,7 +204,12 @@ impl Parser<'_> {
         // c10 reads unknown lowercase names as type variables (`t`, `t1`,
         // `tVal`). Longer ones that are one slip away from a real type are
         // almost always typos, so we say so instead.
-        let suggestion = similar_type(name);
+        // Short lowercase names (`t`, `t1`) are type variables without asking.
+        let suggestion = if lowercase && name.len() < 4 {
+            None
+        } else {
+            similar_type(name)
+        };
         if lowercase && (name.len() < 4 || suggestion.is_none()) {
             self.bump()?;
             return Ok(Type::Var(name.to_owned()));

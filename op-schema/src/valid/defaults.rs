@@ -132,7 +132,7 @@ fn check_base_default(b: BaseType, d: &DefaultValue) -> Result<(), Misfit> {
             Some(format!("write `{}`", if n == "true" { "True" } else { "False" }))
         }
         (B::Bool | B::SymBool, D::Int(0 | 1)) => Some("write `True` or `False`".into()),
-        (B::Int | B::SymInt, D::Float(_)) => Some(format!("use a whole number, or make the argument `float`")),
+        (B::Int | B::SymInt, D::Float(_)) => Some("use a whole number, or make the argument `float`".into()),
         (B::Int | B::SymInt, D::Named(_)) => Some("integers default to a number, or to the reduction `Mean` or `Sum`".into()),
         (B::Str | B::Dimname | B::Device, _) => Some(format!("quote it: `\"{d}\"`")),
         (B::ScalarType, _) => Some("PyTorch's schema parser knows the dtypes `float`, `long` and `complex` as ScalarType defaults; use `ScalarType? dtype=None` for others".into()),

@@ -160,16 +160,17 @@ fn mutable_positionals_not_returned(cx: &Cx) -> Result<(), SchemaError> {
 /// tensor inside a tuple, so written tensors should simply not be returned.
 fn returns_all_mutable_or_none(cx: &Cx) -> Result<(), SchemaError> {
     let rets = &cx.s.returns;
-    if rets.iter().any(|r| r.is_write()) {
-        if let Some(k) = rets.iter().position(|r| !r.is_write()) {
-            return Err(cx
-                .err(
-                    ErrorKind::MixedMutableReturns,
-                    cx.ret(k).whole.clone(),
-                    "returns must be all written or all new values",
-                )
-                .with_hint("do not return the written tensors; return only the new values"));
-        }
+    if !rets.iter().any(|r| r.is_write()) {
+        return Ok(());
+    }
+    if let Some(k) = rets.iter().position(|r| !r.is_write()) {
+        return Err(cx
+            .err(
+                ErrorKind::MixedMutableReturns,
+                cx.ret(k).whole.clone(),
+                "returns must be all written or all new values",
+            )
+            .with_hint("do not return the written tensors; return only the new values"));
     }
     Ok(())
 }

@@ -7,7 +7,7 @@ use crate::{DType, Device, SourceLocation};
 pub type Result<T, E = Error> = std::result::Result<T, E>;
 
 /// Everything that can go wrong in the runtime.
-#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+#[derive(Clone, PartialEq, thiserror::Error)]
 #[non_exhaustive]
 pub enum Error {
     // ---- tensors, storage, devices (tensor layer) ----
@@ -357,6 +357,15 @@ pub enum Error {
     /// records, never in user input).
     #[error("internal error: {0}")]
     Internal(String),
+}
+
+/// `Debug` shows the message, as `Display` does: a `fn main() -> opkit::Result<()>` that fails
+/// prints `Error: <what went wrong and what to do>` rather than a struct dump. Match on the
+/// variants to inspect the fields.
+impl std::fmt::Debug for Error {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        std::fmt::Display::fmt(self, f)
+    }
 }
 
 fn list(items: &[impl std::fmt::Display]) -> String {

@@ -2,6 +2,7 @@
 //! validated, and turned into per-op dispatch tables.
 
 use std::collections::HashMap;
+use std::hash::{BuildHasherDefault, Hasher};
 use std::sync::OnceLock;
 
 use op_schema::FunctionSchema;
@@ -24,9 +25,35 @@ use crate::{DType, DeviceKind, Error, Result, SourceLocation};
 pub struct Registry {
     ops: Vec<OpEntry>,
     /// Full names (`ns::name.overload`, and each out variant's name) → (op index, variant).
-    names: HashMap<String, (usize, Variant)>,
+    names: NameMap<(usize, Variant)>,
     /// Overload-free names (`ns::name`) → op indices, in name order.
-    overloads: HashMap<String, Vec<usize>>,
+    overloads: NameMap<Vec<usize>>,
+}
+
+/// Op names → values. The table is filled once at start-up and only read afterwards, so the
+/// flooding that SipHash defends against cannot happen; FNV-1a hashes a short name in a few ns,
+/// which is most of a by-name lookup.
+type NameMap<V> = HashMap<String, V, BuildHasherDefault<Fnv1a>>;
+
+/// The 64-bit FNV-1a hash.
+struct Fnv1a(u64);
+
+impl Default for Fnv1a {
+    fn default() -> Self {
+        Fnv1a(0xcbf2_9ce4_8422_2325)
+    }
+}
+
+impl Hasher for Fnv1a {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+
+    fn write(&mut self, bytes: &[u8]) {
+        for &b in bytes {
+            self.0 = (self.0 ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3);
+        }
+    }
 }
 
 /// Which schema of an op a handle calls.
@@ -117,8 +144,8 @@ impl Registry {
                 .then(a.def.location.line.cmp(&b.def.location.line))
         });
 
-        let mut names: HashMap<String, (usize, Variant)> = HashMap::new();
-        let mut overloads: HashMap<String, Vec<usize>> = HashMap::new();
+        let mut names: NameMap<(usize, Variant)> = NameMap::default();
+        let mut overloads: NameMap<Vec<usize>> = NameMap::default();
         // Where a rejected (duplicate) op was declared: its own kernel, registered by the same
         // attribute, is dropped with it, so one mistake gives one message.
         let mut rejected = Vec::new();

@@ -10,7 +10,7 @@ use syn::spanned::Spanned;
 
 use crate::attr::KernelArgs;
 use crate::check::dtypes;
-use crate::expand::{AdapterParam, KernelSpec, kernel_records};
+use crate::register::{AdapterParam, KernelSpec, kernel_records};
 use crate::sig::KernelSig;
 use crate::types::{Canon, UserType};
 

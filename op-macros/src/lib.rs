@@ -61,11 +61,13 @@
 //! Every mismatch between the schema and the fn is a compile error on the offending tokens.
 
 mod attr;
+mod boxed;
 mod check;
 mod dtype;
 mod expand;
 mod fallback;
 mod kernel;
+mod register;
 mod sig;
 mod types;
 

@@ -464,7 +464,7 @@ fn opcheck_passes_on_good_ops_and_catches_a_lying_shape_function() -> Result<()>
 
 #[custom_op("rt::liar(Tensor x) -> Tensor", shape = wrong_shape)]
 fn liar(x: &Tensor) -> Result<Tensor> {
-    Ok(x.deep_clone()?)
+    x.deep_clone()
 }
 
 fn wrong_shape(x: &Meta) -> Result<Meta> {

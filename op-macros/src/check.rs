@@ -145,7 +145,11 @@ pub fn plan(
     // Why: broadcasting is the only shape rule opkit can know without being told, and it is
     // right only for ops whose inputs are all tensors combined element by element into one
     // tensor of the same dtype.
-    let pointwise = out.is_some()
+    // An op that names its own shape function is not pointwise, whatever its signature: the
+    // runtime's broadcasting shortcuts must not override the function (matmul has two tensors
+    // in and one out, too).
+    let pointwise = options.shape.is_none()
+        && out.is_some()
         && !args.is_empty()
         && args.iter().all(|a| a.canon == Canon::Tensor)
         && schema.arguments().iter().all(|a| a.alias().is_none())

@@ -252,7 +252,8 @@ fn adapter_body(
     let call = quote!(#user_fn #turbofish (#(#args),*));
     let wrapped = match spec.sig.ret {
         Ret::Unit => quote!(#call; ::core::result::Result::Ok(())),
-        Ret::Result(_) => quote!(::core::result::Result::Ok(#call?)),
+        // The kernel's `Result` is opkit's own, as the adapter's is: returned as it is.
+        Ret::Result(_) => quote!(#call),
         Ret::Plain(_) => quote!(::core::result::Result::Ok(#call)),
     };
     quote!(#prelude #wrapped)

@@ -115,20 +115,21 @@ fn coerce_to(ty: &Type, value: &Value) -> Option<Value> {
 
 fn coerce_list(elem: &Type, size: Option<usize>, value: &Value) -> Option<Value> {
     use BaseType as B;
-    let fits = |len: usize| size.is_none_or(|n| n == len);
+    // `int[2]` gives the length a single int expands to, not a length lists must have: PyTorch
+    // accepts `sum(x, dim=[0, 1])` for `int[1]? dim`.
     let v = match (elem, value) {
         (Type::Base(B::Tensor), Value::TensorList(_)) => value.clone(),
         (Type::Optional(inner), Value::OptionalTensorList(_)) if is_tensor(inner) => value.clone(),
         (Type::Optional(inner), Value::TensorList(ts)) if is_tensor(inner) => {
             Value::OptionalTensorList(ts.iter().cloned().map(Some).collect())
         }
-        (Type::Base(B::Int | B::SymInt), Value::IntList(v)) if fits(v.len()) => value.clone(),
+        (Type::Base(B::Int | B::SymInt), Value::IntList(_)) => value.clone(),
         (Type::Base(B::Int | B::SymInt), Value::Int(i)) => Value::IntList(vec![*i; size?]),
-        (Type::Base(B::Float), Value::FloatList(v)) if fits(v.len()) => value.clone(),
-        (Type::Base(B::Float), Value::IntList(v)) if fits(v.len()) => {
+        (Type::Base(B::Float), Value::FloatList(_)) => value.clone(),
+        (Type::Base(B::Float), Value::IntList(v)) => {
             Value::FloatList(v.iter().map(|&i| i as f64).collect())
         }
-        (Type::Base(B::Bool), Value::BoolList(v)) if fits(v.len()) => value.clone(),
+        (Type::Base(B::Bool), Value::BoolList(_)) => value.clone(),
         _ => return None,
     };
     Some(v)

@@ -100,22 +100,22 @@ fn call_declared(entry: &OpEntry, args: &mut [Value]) -> Result<Vec<Value>> {
         return entry.run(kernel, || boxed(kernel.typed, kernel.style, args, &mut []));
     }
     // The common case, one result, needs no list of outputs.
-    if let [single] = entry.schema.returns() {
-        if !matches!(single.ty, Type::List { .. }) {
-            let mut out = match pointwise_output(entry, args) {
-                Some(out) => out?,
-                None => alloc(&single_meta(entry.infer(args)?, &entry.name)?)?,
-            };
-            entry.run(kernel, || {
-                boxed(
-                    kernel.typed,
-                    KernelStyle::Out,
-                    args,
-                    std::slice::from_mut(&mut out),
-                )
-            })?;
-            return Ok(vec![Value::Tensor(out)]);
-        }
+    if let [single] = entry.schema.returns()
+        && !matches!(single.ty, Type::List { .. })
+    {
+        let mut out = match pointwise_output(entry, args) {
+            Some(out) => out?,
+            None => alloc(&single_meta(entry.infer(args)?, &entry.name)?)?,
+        };
+        entry.run(kernel, || {
+            boxed(
+                kernel.typed,
+                KernelStyle::Out,
+                args,
+                std::slice::from_mut(&mut out),
+            )
+        })?;
+        return Ok(vec![Value::Tensor(out)]);
     }
     let metas = entry.infer(args)?;
     let mut outs = metas.iter().map(alloc).collect::<Result<Vec<_>>>()?;

@@ -221,6 +221,11 @@ pub(crate) fn backend_for(device: Device) -> Result<&'static dyn DeviceBackend> 
     if let Some(backend) = registered_backend(device.kind()) {
         return Ok(backend);
     }
+    // With the `cuda` feature the first use of a CUDA device installs the built-in backend.
+    #[cfg(feature = "cuda")]
+    if device.kind() == DeviceKind::Cuda {
+        return crate::cuda::backend();
+    }
     let reason = match device.kind() {
         DeviceKind::Cpu => "the CPU has no backend to look up (this is a bug in opkit)",
         DeviceKind::Cuda => {

@@ -5,6 +5,7 @@
 //! exact kernel → dtype-generic kernel of the backend → composite kernel (exact dtype, then
 //! generic) → [`Error::NoKernel`] listing what is registered.
 
+use crate::error::KernelSite;
 use crate::record::{KernelDTypes, KernelDef};
 use crate::registry::OpEntry;
 use crate::{DType, Device, DeviceKind, Error, Result, Tensor};
@@ -55,25 +56,26 @@ fn accepts(kernel: &KernelDef, dtype: Option<DType>, exact: bool) -> bool {
 
 impl DispatchTable {
     /// Resolves every slot, and reports kernels that claim the same (backend, dtype).
-    pub(crate) fn build(
-        op: &str,
-        kernels: &[&'static KernelDef],
-    ) -> Result<DispatchTable, Vec<Error>> {
+    pub(crate) fn build(kernels: &[&'static KernelDef]) -> Result<DispatchTable, Vec<Error>> {
         let mut problems = Vec::new();
         for (i, a) in kernels.iter().enumerate() {
             for b in &kernels[i + 1..] {
-                if a.backend == b.backend {
-                    if let Some(key) = overlap(a.dtypes, b.dtypes) {
-                        let backend = a.backend.map_or("composite".to_string(), |b| b.to_string());
-                        problems.push(Error::DuplicateKernel {
-                            op: op.to_string(),
-                            key: format!("({backend}, {key})"),
-                            first_name: a.name.to_string(),
-                            first: a.location,
-                            second_name: b.name.to_string(),
-                            second: b.location,
-                        });
-                    }
+                if a.backend == b.backend
+                    && let Some(key) = overlap(a.dtypes, b.dtypes)
+                {
+                    let backend = a.backend.map_or("composite".to_string(), |b| b.to_string());
+                    problems.push(Error::DuplicateKernel {
+                        op: a.op,
+                        key: format!("({backend}, {key})").into(),
+                        first: Box::new(KernelSite {
+                            name: a.name,
+                            location: a.location,
+                        }),
+                        second: Box::new(KernelSite {
+                            name: b.name,
+                            location: b.location,
+                        }),
+                    });
                 }
             }
         }

@@ -193,7 +193,8 @@ mod sealed {
 }
 
 /// A Rust type that is the element type of one [`DType`]: `bool`, `u8`, `i8`, `i16`, `i32`,
-/// `i64`, [`f16`], [`bf16`], `f32`, `f64`. Sealed: the list matches [`DType::ALL`] exactly.
+/// `i64`, [`f16`](half::f16), [`bf16`](half::bf16), `f32`, `f64`. Sealed: the list matches
+/// [`DType::ALL`] exactly.
 ///
 /// The conversions follow PyTorch's `static_cast` semantics where C++ defines them, and Rust's `as`
 /// where C++ leaves the result undefined:

@@ -193,15 +193,14 @@ pub enum Error {
 
     /// Two kernels claim the same (op, backend, dtype).
     #[error(
-        "op `{op}` has two kernels for {key}: `{first_name}` at {first} and `{second_name}` at {second}; remove one or narrow its `dtypes(...)`"
+        "op `{op}` has two kernels for {key}: {first} and {second}; remove one or narrow its `dtypes(...)`"
     )]
     DuplicateKernel {
-        op: String,
-        key: String,
-        first_name: String,
-        first: SourceLocation,
-        second_name: String,
-        second: SourceLocation,
+        op: &'static str,
+        /// `"(cpu, float32)"`-style: the device kind (or `composite`) and the dtype they share.
+        key: Box<str>,
+        first: Box<KernelSite>,
+        second: Box<KernelSite>,
     },
 
     /// A kernel names an op that no linked crate declares.
@@ -357,6 +356,21 @@ pub enum Error {
     /// records, never in user input).
     #[error("internal error: {0}")]
     Internal(String),
+}
+
+/// A kernel's name and where it was registered, for messages about kernels.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct KernelSite {
+    /// The Rust path of the kernel fn.
+    pub name: &'static str,
+    /// Where it was registered.
+    pub location: SourceLocation,
+}
+
+impl std::fmt::Display for KernelSite {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "`{}` at {}", self.name, self.location)
+    }
 }
 
 /// `Debug` shows the message, as `Display` does: a `fn main() -> opkit::Result<()>` that fails

@@ -25,6 +25,9 @@ mod registry;
 mod suggest;
 mod value;
 
+#[cfg(feature = "cuda")]
+pub mod cuda;
+
 #[doc(hidden)]
 #[path = "private.rs"]
 pub mod __private;
@@ -33,7 +36,7 @@ pub use device::{
     Device, DeviceBackend, DeviceKind, DevicePtr, register_backend, registered_backend,
 };
 pub use dtype::{DType, Element, bf16, f16};
-pub use error::{Error, Result};
+pub use error::{Error, KernelSite, Result};
 pub use ndarray_interop::{TensorView, TensorViewMut};
 pub use scalar::Scalar;
 pub use storage::{BorrowKind, HOST_ALIGNMENT, SliceGuard, SliceGuardMut, Storage};

@@ -3,6 +3,7 @@
 
 use std::fmt;
 
+use crate::tensor::checked_numel;
 use crate::{DType, Device, Error, Result, Tensor};
 
 /// A tensor's metadata: shape, dtype and device, without storage.
@@ -129,14 +130,4 @@ pub fn broadcast_shapes(shapes: &[&[usize]]) -> Result<Vec<usize>> {
     }
     checked_numel(&out)?;
     Ok(out)
-}
-
-/// The product of `shape`, or [`Error::ShapeOverflow`].
-pub(crate) fn checked_numel(shape: &[usize]) -> Result<usize> {
-    shape
-        .iter()
-        .try_fold(1usize, |acc, &d| acc.checked_mul(d))
-        .ok_or_else(|| Error::ShapeOverflow {
-            shape: shape.to_vec(),
-        })
 }

@@ -204,16 +204,16 @@ fn check_call(op: &OpHandle<'_>, args: &[Value]) -> Result<(Vec<Value>, Outcome)
         .collect::<Result<_>>()?;
     let results = op.call(args)?;
     for ((param, value), before) in schema.arguments().iter().zip(args).zip(before) {
-        if let Some(before) = before {
-            if fingerprint(value)? != before {
-                return Ok((
-                    results,
-                    Outcome::Failed(format!(
-                        "argument `{}` was written, but its schema type `{}` has no `(a!)`",
-                        param.name, param.ty
-                    )),
-                ));
-            }
+        if let Some(before) = before
+            && fingerprint(value)? != before
+        {
+            return Ok((
+                results,
+                Outcome::Failed(format!(
+                    "argument `{}` was written, but its schema type `{}` has no `(a!)`",
+                    param.name, param.ty
+                )),
+            ));
         }
     }
     Ok((results, Outcome::Passed))

@@ -111,10 +111,7 @@ impl Registry {
     pub fn global() -> Result<&'static Registry> {
         GLOBAL
             .get_or_init(|| {
-                Registry::from_records(
-                    inventory::iter::<OpDef>.into_iter(),
-                    inventory::iter::<KernelDef>.into_iter(),
-                )
+                Registry::from_records(inventory::iter::<OpDef>, inventory::iter::<KernelDef>)
             })
             .as_ref()
             .map_err(Clone::clone)
@@ -200,7 +197,7 @@ impl Registry {
             entry
                 .kernels
                 .sort_by_key(|k| (k.backend, k.location.file, k.location.line));
-            match DispatchTable::build(&entry.name, &entry.kernels) {
+            match DispatchTable::build(&entry.kernels) {
                 Ok(table) => entry.table = table,
                 Err(mut found) => problems.append(&mut found),
             }

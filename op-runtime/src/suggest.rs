@@ -1,7 +1,7 @@
 //! "Did you mean" suggestions for misspelled op and argument names.
 
-/// The candidates closest to `wanted` by edit distance (at most three, best first), among those
-/// within a third of its length.
+/// The candidates nearest to `wanted` by edit distance (at most three), if they are within a
+/// third of its length.
 pub(crate) fn closest<'a>(wanted: &str, candidates: impl Iterator<Item = &'a str>) -> Vec<String> {
     let limit = (wanted.chars().count() / 3).max(1);
     let mut scored: Vec<(usize, &str)> = candidates
@@ -10,8 +10,11 @@ pub(crate) fn closest<'a>(wanted: &str, candidates: impl Iterator<Item = &'a str
         .collect();
     scored.sort();
     scored.dedup();
+    // Only the nearest: `mul33` suggests `mul3`, not also `mul4` one edit further away.
+    let best = scored.first().map(|&(d, _)| d);
     scored
         .into_iter()
+        .take_while(|&(d, _)| Some(d) == best)
         .take(3)
         .map(|(_, c)| c.to_string())
         .collect()

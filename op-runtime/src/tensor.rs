@@ -16,7 +16,7 @@ mod views;
 use std::fmt;
 
 pub(crate) use copy::check_fits;
-pub(crate) use layout::{Layout, dim_out_of_range_message};
+pub(crate) use layout::{Layout, checked_numel, dim_out_of_range_message};
 pub(crate) use strided::walk;
 
 use crate::{DType, Device, Result, Storage};

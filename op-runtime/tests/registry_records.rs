@@ -9,14 +9,6 @@ use op_runtime::{
     Value,
 };
 
-fn at(line: u32) -> SourceLocation {
-    SourceLocation {
-        file: "records.rs",
-        line,
-        column: 1,
-    }
-}
-
 fn boxed(
     _: &'static (dyn Any + Send + Sync),
     _: KernelStyle,
@@ -169,5 +161,16 @@ fn every_problem_is_reported_at_once() {
     assert!(
         all.starts_with("the op registry is invalid (3 problems):\n  - "),
         "{all}"
+    );
+}
+
+#[test]
+fn errors_stay_small() {
+    // Every fallible call returns `Result<_, Error>`; a large error makes every such return a
+    // memcpy (measured: tensor creation 40% slower at 144 bytes than at 104).
+    assert!(
+        std::mem::size_of::<Error>() <= 104,
+        "Error is {} bytes",
+        std::mem::size_of::<Error>()
     );
 }

@@ -94,9 +94,18 @@ fn two_writers_conflict() {
 fn copy_holds_both_borrows() {
     let src = Tensor::ones(&[3], DType::I32, Device::Cpu).unwrap();
     let mut dst = Tensor::zeros(&[3], DType::I32, Device::Cpu).unwrap();
-    {
-        let _writer_on_src = src.clone().as_mut_slice::<i32>().map(|_| ()).ok();
-    }
+    // A writer on the source blocks the copy's read of it...
+    let mut src_alias = src.clone();
+    let writing_src = src_alias.as_mut_slice::<i32>().unwrap();
+    assert_eq!(
+        dst.copy_from(&src).unwrap_err(),
+        Error::StorageBorrowed {
+            wanted: BorrowKind::Read,
+            held: BorrowKind::Write
+        }
+    );
+    drop(writing_src);
+    // ...and a reader of the destination blocks its write.
     let reading_dst = dst.clone();
     let guard = reading_dst.as_slice::<i32>().unwrap();
     assert_eq!(dst.copy_from(&src).unwrap_err(), writing_while_reading());

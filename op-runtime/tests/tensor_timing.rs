@@ -60,7 +60,9 @@ fn hot_path_costs() {
     println!("view::<f32>() (ndarray view) + drop: {view:.1} ns");
     println!("8-element functional op (alloc + 2 borrows + mul): {op:.1} ns");
     println!(
-        "size_of::<Tensor>() = {} bytes",
-        std::mem::size_of::<Tensor>()
+        "size_of: Tensor {} bytes, Error {} bytes, Result<Tensor> {} bytes",
+        std::mem::size_of::<Tensor>(),
+        std::mem::size_of::<op_runtime::Error>(),
+        std::mem::size_of::<op_runtime::Result<Tensor>>()
     );
 }

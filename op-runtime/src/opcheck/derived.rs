@@ -82,11 +82,11 @@ pub(super) fn pointwise_variant(
                 match op.call(args) {
                     Ok(full) => {
                         let full = result_tensors(&full);
-                        let prefix = full.first().map(|f| derive(f));
+                        let prefix = full.first().map(derive);
                         match prefix {
                             Some(Ok(p)) => compare_exact(
                                 &[p],
-                                &[t.clone()],
+                                std::slice::from_ref(t),
                                 "the full sample's first elements",
                                 "derived inputs",
                             ),
@@ -134,12 +134,7 @@ pub(super) fn broadcast(op: &OpHandle<'_>, args: &[Value], results: &[Value]) ->
             .ok_or_else(|| Error::Internal("not a tensor".into()))?;
         let first = derive_single_element(t)?;
         let broadcast = first
-            .reshape(
-                &vec![1; shape.len()]
-                    .iter()
-                    .map(|&d: &isize| d)
-                    .collect::<Vec<_>>(),
-            )?
+            .reshape(&vec![1; shape.len()].to_vec())?
             .broadcast_to(&shape)?;
         let materialised = broadcast.contiguous()?;
         let mut with_view = args.to_vec();

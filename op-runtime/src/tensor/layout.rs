@@ -514,7 +514,7 @@ pub(crate) fn infer_shape(sizes: &[isize], numel: usize) -> Result<Dims<usize>> 
     let mismatch = || invalid(format!("shape is invalid for input of size {numel}"));
     match infer_at {
         Some(i) => {
-            if known == 0 || numel % known != 0 {
+            if known == 0 || !numel.is_multiple_of(known) {
                 return Err(mismatch());
             }
             shape[i] = numel / known;

@@ -3,6 +3,7 @@
 //!
 //! ```text
 //! cargo run --release -p op-kernels --bin op-bench -- [--json] [--only dispatch|kernels]
+//!     [--quick] [--sizes 64k,4m,256m] [--threads 1,2] [--dtypes f32,f16,bf16,f64] [--op SUBSTRING]
 //! ```
 //!
 //! Every number is measured against a reference taken in the same run, interleaved, since these
@@ -13,6 +14,7 @@
 extern crate op_runtime as opkit;
 
 mod dispatch;
+mod kernels;
 
 fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -22,18 +24,89 @@ fn main() {
         .position(|a| a == "--only")
         .and_then(|i| args.get(i + 1))
         .cloned();
+    const OPTIONS: [&str; 8] = [
+        "--json",
+        "--only",
+        "--quick",
+        "--sizes",
+        "--threads",
+        "--dtypes",
+        "--op",
+        "--help",
+    ];
     if let Some(unknown) = args
         .iter()
-        .find(|a| a.starts_with("--") && !["--json", "--only"].contains(&a.as_str()))
+        .find(|a| a.starts_with("--") && !OPTIONS.contains(&a.as_str()))
     {
-        eprintln!("op-bench: unknown option `{unknown}`; options: --json, --only dispatch|kernels");
+        eprintln!(
+            "op-bench: unknown option `{unknown}`; options: --json, --only dispatch|kernels, \
+             --quick, --sizes 64k,4m,256m, --threads 1,2, --dtypes f32,f16,bf16,f64, --op SUBSTRING"
+        );
         std::process::exit(2);
     }
     let run = |part: &str| only.as_deref().is_none_or(|o| o == part);
-    if run("dispatch") {
-        if let Err(e) = dispatch::run(json) {
-            eprintln!("op-bench: dispatch rows failed: {e}");
+    if run("dispatch")
+        && let Err(e) = dispatch::run(json)
+    {
+        eprintln!("op-bench: dispatch rows failed: {e}");
+        std::process::exit(1);
+    }
+    if run("kernels") {
+        let options = match kernel_options(&args, json) {
+            Ok(o) => o,
+            Err(e) => {
+                eprintln!("op-bench: {e}");
+                std::process::exit(2);
+            }
+        };
+        if let Err(e) = kernels::run(&options) {
+            eprintln!("op-bench: kernel rows failed: {e}");
             std::process::exit(1);
         }
     }
+}
+
+/// The kernel rows' options from the command line.
+fn kernel_options(args: &[String], json: bool) -> Result<kernels::Options, String> {
+    let value = |flag: &str| {
+        args.iter()
+            .position(|a| a == flag)
+            .and_then(|i| args.get(i + 1))
+    };
+    let list = |flag: &str| value(flag).map(|v| v.split(',').map(str::trim).collect::<Vec<_>>());
+    let mut o = kernels::Options::new(json, args.iter().any(|a| a == "--quick"));
+    if let Some(sizes) = list("--sizes") {
+        o.sizes = sizes
+            .iter()
+            .map(|s| parse_size(s))
+            .collect::<Result<_, _>>()?;
+    }
+    if let Some(threads) = list("--threads") {
+        o.threads = threads
+            .iter()
+            .map(|t| t.parse().map_err(|_| format!("bad thread count `{t}`")))
+            .collect::<Result<_, _>>()?;
+    }
+    if let Some(dtypes) = list("--dtypes") {
+        o.dtypes = dtypes
+            .iter()
+            .map(|d| d.parse::<op_runtime::DType>().map_err(|e| e.to_string()))
+            .collect::<Result<_, _>>()?;
+    }
+    o.only_op = value("--op").cloned();
+    Ok(o)
+}
+
+/// `64k`, `4m`, `1g` or a byte count.
+fn parse_size(s: &str) -> Result<usize, String> {
+    let lower = s.to_ascii_lowercase();
+    let (num, mul) = match lower.chars().last() {
+        Some('k') => (&lower[..lower.len() - 1], 1 << 10),
+        Some('m') => (&lower[..lower.len() - 1], 1 << 20),
+        Some('g') => (&lower[..lower.len() - 1], 1 << 30),
+        _ => (&lower[..], 1),
+    };
+    num.parse::<usize>()
+        .map(|n| n * mul)
+        .map_err(|_| format!("bad size `{s}` (try 64k, 4m, 256m)"))
 }

@@ -1,0 +1,330 @@
+//! CUDA kernels for the built-in ops, registered with `#[kernel(op, device = cuda, ...)]` exactly
+//! as a user registers theirs, so each signature is checked against the op's schema at compile
+//! time. All take f32, f16 and bf16; operands of mixed dtypes are refused with an error that
+//! says so (convert them first).
+//!
+//! Registered: `my_ops::mul3`, `my_ops::mul4`; `ops::` neg, abs, relu, silu, sigmoid, tanh,
+//! exp, log, gelu, add/sub/mul/div (`.Tensor` and `.Scalar`), sum, mean, softmax, log_softmax,
+//! rms_norm, layer_norm, matmul, linear.
+
+use op_macros::kernel;
+use op_runtime::{DType, Error, Result, Scalar, Tensor};
+
+use super::elementwise::{Binary, Unary, binary, contiguous, unary};
+use super::reduce::{Reduction, reduce};
+use super::rows;
+use crate::ops::{
+    abs, add_scalar, add_tensor, div_scalar, div_tensor, exp, gelu, layer_norm, linear, log,
+    log_softmax, matmul, mean, mul_scalar, mul_tensor, neg, relu, rms_norm, sigmoid, silu, softmax,
+    sub_scalar, sub_tensor, sum, tanh,
+};
+use crate::seed::{mul3, mul4};
+
+/// `my_ops::mul3` on CUDA: `out = 3x`.
+#[kernel(mul3, device = cuda, dtypes(f32, f16, bf16))]
+pub fn mul3_cuda(x: &Tensor, out: &mut Tensor) -> Result<()> {
+    unary(Unary::Scale, x, out, 3.0)
+}
+
+/// `my_ops::mul4` on CUDA: `out = 4x`.
+#[kernel(mul4, device = cuda, dtypes(f32, f16, bf16))]
+pub fn mul4_cuda(x: &Tensor, out: &mut Tensor) -> Result<()> {
+    unary(Unary::Scale, x, out, 4.0)
+}
+
+macro_rules! unary_kernels {
+    ($($op:ident => $fn_name:ident, $kind:expr;)*) => {$(
+        #[doc = concat!("`ops::", stringify!($op), "` on CUDA.")]
+        #[kernel($op, device = cuda, dtypes(f32, f16, bf16))]
+        pub fn $fn_name(self_: &Tensor, out: &mut Tensor) -> Result<()> {
+            unary($kind, self_, out, 0.0)
+        }
+    )*};
+}
+
+unary_kernels! {
+    neg => neg_cuda, Unary::Neg;
+    abs => abs_cuda, Unary::Abs;
+    relu => relu_cuda, Unary::Relu;
+    silu => silu_cuda, Unary::Silu;
+    sigmoid => sigmoid_cuda, Unary::Sigmoid;
+    tanh => tanh_cuda, Unary::Tanh;
+    exp => exp_cuda, Unary::Exp;
+    log => log_cuda, Unary::Log;
+}
+
+/// `ops::gelu` on CUDA: exact (`approximate="none"`) or the tanh approximation.
+#[kernel(gelu, device = cuda, dtypes(f32, f16, bf16))]
+pub fn gelu_cuda(self_: &Tensor, approximate: &str, out: &mut Tensor) -> Result<()> {
+    let kind = match approximate {
+        "none" => Unary::Gelu,
+        "tanh" => Unary::GeluTanh,
+        other => {
+            return Err(Error::InvalidArgument(format!(
+                "ops::gelu: approximate must be \"none\" or \"tanh\", not \"{other}\""
+            )));
+        }
+    };
+    unary(kind, self_, out, 0.0)
+}
+
+/// `a op (alpha · b)`: `b` is scaled on the device first when `alpha` is not 1.
+fn with_alpha(op: Binary, a: &Tensor, b: &Tensor, alpha: Scalar, out: &mut Tensor) -> Result<()> {
+    let alpha = alpha.to_f64();
+    if alpha == 1.0 {
+        return binary(op, a, b, out);
+    }
+    let mut scaled = Tensor::empty(b.shape(), b.dtype(), b.device())?;
+    unary(Unary::Scale, b, &mut scaled, alpha as f32)?;
+    binary(op, a, &scaled, out)
+}
+
+/// `ops::add.Tensor` on CUDA.
+#[kernel(add_tensor, device = cuda, dtypes(f32, f16, bf16))]
+pub fn add_tensor_cuda(
+    self_: &Tensor,
+    other: &Tensor,
+    alpha: Scalar,
+    out: &mut Tensor,
+) -> Result<()> {
+    with_alpha(Binary::Add, self_, other, alpha, out)
+}
+
+/// `ops::sub.Tensor` on CUDA.
+#[kernel(sub_tensor, device = cuda, dtypes(f32, f16, bf16))]
+pub fn sub_tensor_cuda(
+    self_: &Tensor,
+    other: &Tensor,
+    alpha: Scalar,
+    out: &mut Tensor,
+) -> Result<()> {
+    with_alpha(Binary::Sub, self_, other, alpha, out)
+}
+
+/// `ops::mul.Tensor` on CUDA.
+#[kernel(mul_tensor, device = cuda, dtypes(f32, f16, bf16))]
+pub fn mul_tensor_cuda(self_: &Tensor, other: &Tensor, out: &mut Tensor) -> Result<()> {
+    binary(Binary::Mul, self_, other, out)
+}
+
+/// `ops::div.Tensor` on CUDA.
+#[kernel(div_tensor, device = cuda, dtypes(f32, f16, bf16))]
+pub fn div_tensor_cuda(self_: &Tensor, other: &Tensor, out: &mut Tensor) -> Result<()> {
+    binary(Binary::Div, self_, other, out)
+}
+
+/// `ops::add.Scalar` on CUDA: `x + alpha · other`.
+#[kernel(add_scalar, device = cuda, dtypes(f32, f16, bf16))]
+pub fn add_scalar_cuda(
+    self_: &Tensor,
+    other: Scalar,
+    alpha: Scalar,
+    out: &mut Tensor,
+) -> Result<()> {
+    let shift = other.to_f64() * alpha.to_f64();
+    unary(Unary::AddScalar, self_, out, shift as f32)
+}
+
+/// `ops::sub.Scalar` on CUDA: `x - alpha · other`.
+#[kernel(sub_scalar, device = cuda, dtypes(f32, f16, bf16))]
+pub fn sub_scalar_cuda(
+    self_: &Tensor,
+    other: Scalar,
+    alpha: Scalar,
+    out: &mut Tensor,
+) -> Result<()> {
+    let shift = -(other.to_f64() * alpha.to_f64());
+    unary(Unary::AddScalar, self_, out, shift as f32)
+}
+
+/// `ops::mul.Scalar` on CUDA.
+#[kernel(mul_scalar, device = cuda, dtypes(f32, f16, bf16))]
+pub fn mul_scalar_cuda(self_: &Tensor, other: Scalar, out: &mut Tensor) -> Result<()> {
+    unary(Unary::Scale, self_, out, other.to_f64() as f32)
+}
+
+/// `ops::div.Scalar` on CUDA, as a product with the reciprocal (within an ulp of the quotient).
+#[kernel(div_scalar, device = cuda, dtypes(f32, f16, bf16))]
+pub fn div_scalar_cuda(self_: &Tensor, other: Scalar, out: &mut Tensor) -> Result<()> {
+    unary(Unary::Scale, self_, out, (1.0 / other.to_f64()) as f32)
+}
+
+/// The one dimension a reduction runs over (`None`: all of them), or an error for several.
+fn reduced_dim(
+    op: &str,
+    x: &Tensor,
+    dim: Option<&[i64]>,
+    dtype: Option<DType>,
+) -> Result<Option<usize>> {
+    if let Some(d) = dtype.filter(|&d| d != x.dtype()) {
+        return Err(Error::UnsupportedDType {
+            dtype: d,
+            context: format!("{op} on CUDA with a dtype= other than the input's; convert first"),
+        });
+    }
+    let ndim = x.dim() as i64;
+    let wrap = |d: i64| {
+        let w = if d < 0 { d + ndim } else { d };
+        usize::try_from(w)
+            .ok()
+            .filter(|_| w < ndim.max(1))
+            .ok_or(Error::DimOutOfRange {
+                dim: d as isize,
+                ndim: x.dim(),
+            })
+    };
+    match dim {
+        None | Some([]) => Ok(None),
+        Some(&[d]) => wrap(d).map(Some),
+        Some(dims) if dims.len() as i64 == ndim => Ok(None),
+        Some(dims) => Err(Error::InvalidArgument(format!(
+            "{op} on CUDA reduces over one dimension or all of them, not {dims:?}; reduce one \
+             dimension at a time"
+        ))),
+    }
+}
+
+/// `ops::sum.dim_IntList` on CUDA.
+#[kernel(sum, device = cuda, dtypes(f32, f16, bf16))]
+pub fn sum_cuda(
+    self_: &Tensor,
+    dim: Option<&[i64]>,
+    keepdim: bool,
+    dtype: Option<DType>,
+    out: &mut Tensor,
+) -> Result<()> {
+    let _ = keepdim; // the output's shape already says it; the kernel writes the same elements
+    let d = reduced_dim("ops::sum", self_, dim, dtype)?;
+    reduce(Reduction::Sum, self_, d, out)
+}
+
+/// `ops::mean.dim` on CUDA.
+#[kernel(mean, device = cuda, dtypes(f32, f16, bf16))]
+pub fn mean_cuda(
+    self_: &Tensor,
+    dim: Option<&[i64]>,
+    keepdim: bool,
+    dtype: Option<DType>,
+    out: &mut Tensor,
+) -> Result<()> {
+    let _ = keepdim;
+    let d = reduced_dim("ops::mean", self_, dim, dtype)?;
+    reduce(Reduction::Mean, self_, d, out)
+}
+
+fn softmax_dim(op: &str, x: &Tensor, dim: i64, dtype: Option<DType>) -> Result<usize> {
+    reduced_dim(op, x, Some(&[dim]), dtype).map(|d| d.unwrap_or(0))
+}
+
+/// `ops::softmax.int` on CUDA.
+#[kernel(softmax, device = cuda, dtypes(f32, f16, bf16))]
+pub fn softmax_cuda(
+    self_: &Tensor,
+    dim: i64,
+    dtype: Option<DType>,
+    out: &mut Tensor,
+) -> Result<()> {
+    let d = softmax_dim("ops::softmax", self_, dim, dtype)?;
+    rows::softmax(self_, d, false, out)
+}
+
+/// `ops::log_softmax.int` on CUDA.
+#[kernel(log_softmax, device = cuda, dtypes(f32, f16, bf16))]
+pub fn log_softmax_cuda(
+    self_: &Tensor,
+    dim: i64,
+    dtype: Option<DType>,
+    out: &mut Tensor,
+) -> Result<()> {
+    let d = softmax_dim("ops::log_softmax", self_, dim, dtype)?;
+    rows::softmax(self_, d, true, out)
+}
+
+/// The number of trailing elements `normalized_shape` covers, checked against the input.
+fn normalized_len(op: &str, x: &Tensor, normalized_shape: &[i64]) -> Result<usize> {
+    let shape = x.shape();
+    let k = normalized_shape.len();
+    let trailing = shape.len().checked_sub(k).map(|s| &shape[s..]);
+    match trailing {
+        Some(t) if t.iter().zip(normalized_shape).all(|(&a, &b)| a as i64 == b) => {
+            Ok(t.iter().product())
+        }
+        _ => Err(Error::ShapeMismatch {
+            context: format!(
+                "{op}: normalized_shape {normalized_shape:?} is not the trailing shape of the \
+                 input {shape:?}"
+            ),
+        }),
+    }
+}
+
+/// `ops::rms_norm` on CUDA (`eps` defaults to f32's machine epsilon, as on the CPU).
+#[kernel(rms_norm, device = cuda, dtypes(f32, f16, bf16))]
+pub fn rms_norm_cuda(
+    input: &Tensor,
+    normalized_shape: &[i64],
+    weight: Option<&Tensor>,
+    eps: Option<f64>,
+    out: &mut Tensor,
+) -> Result<()> {
+    let cols = normalized_len("ops::rms_norm", input, normalized_shape)?;
+    let eps = eps.unwrap_or(f64::from(f32::EPSILON));
+    rows::rms_norm(input, cols, weight, eps, out)
+}
+
+/// `ops::layer_norm` on CUDA (`cudnn_enable` is accepted and ignored, as on the CPU).
+#[kernel(layer_norm, device = cuda, dtypes(f32, f16, bf16))]
+pub fn layer_norm_cuda(
+    input: &Tensor,
+    normalized_shape: &[i64],
+    weight: Option<&Tensor>,
+    bias: Option<&Tensor>,
+    eps: f64,
+    cudnn_enable: bool,
+    out: &mut Tensor,
+) -> Result<()> {
+    let _ = cudnn_enable;
+    let cols = normalized_len("ops::layer_norm", input, normalized_shape)?;
+    rows::layer_norm(input, cols, weight, bias, eps, out)
+}
+
+/// `ops::matmul` on CUDA through cuBLAS: matrices and batches of matrices (a 2-D right operand
+/// is shared by the batch). Vectors are viewed as one-row or one-column matrices.
+#[kernel(matmul, device = cuda, dtypes(f32, f16, bf16))]
+pub fn matmul_cuda(self_: &Tensor, other: &Tensor, out: &mut Tensor) -> Result<()> {
+    let a = if self_.dim() == 1 {
+        self_.unsqueeze(0)?
+    } else {
+        self_.clone()
+    };
+    let b = if other.dim() == 1 {
+        other.unsqueeze(1)?
+    } else {
+        other.clone()
+    };
+    // The output as the matrix product's shape (a view of `out`, same storage).
+    let mut shape: Vec<usize> = a.shape()[..a.dim() - 1].to_vec();
+    shape.push(b.shape()[b.dim() - 1]);
+    let dims: Vec<isize> = shape.iter().map(|&s| s as isize).collect();
+    let mut target = out.view_shape(&dims)?;
+    super::matmul::matmul(&a, &b, &mut target)
+}
+
+/// `ops::linear` on CUDA: `input @ weightᵀ + bias` (cuBLAS, then a broadcast add).
+#[kernel(linear, device = cuda, dtypes(f32, f16, bf16))]
+pub fn linear_cuda(
+    input: &Tensor,
+    weight: &Tensor,
+    bias: Option<&Tensor>,
+    out: &mut Tensor,
+) -> Result<()> {
+    let wt = contiguous(&weight.transpose(-2, -1)?)?;
+    let Some(bias) = bias else {
+        return matmul_cuda(input, &wt, out);
+    };
+    // The product goes to a buffer of its own: the add then reads and writes distinct memory
+    // (its kernels take restrict pointers).
+    let mut product = Tensor::empty(out.shape(), out.dtype(), out.device())?;
+    matmul_cuda(input, &wt, &mut product)?;
+    binary(Binary::Add, &product, bias, out)
+}

@@ -1,0 +1,329 @@
+//! `ops::add`, `ops::sub`, `ops::mul`, `ops::div`, each with a `Tensor` and a `Scalar` overload, as
+//! in PyTorch: broadcasting, and PyTorch's type promotion ([`DType::promote`] between tensors; a
+//! scalar only raises the category, see [`scalar_result_dtype`]).
+//!
+//! Floats compute in f32 lanes (f64 for f64) and round once to the result dtype, so results are
+//! correctly rounded — exact to ½ ULP of the result dtype — except `alpha ≠ 1`, which is one fused
+//! multiply-add (also ½ ULP) where PyTorch rounds the same way. Integers wrap around on overflow.
+//! NaN and ±inf follow IEEE (`inf - inf = NaN`, `x / 0 = ±inf`, `0 / 0 = NaN`).
+
+use op_macros::custom_op;
+use op_runtime::{DType, Error, Meta, Result, Scalar, Tensor};
+
+use super::access::{as_dtype, binary_into, binary_scalar_into, check_cpu, with_float};
+use super::integer::{self, scalar_result_dtype, with_int};
+use crate::simd::ops::{Add, Div, Mul, Sub};
+use crate::simd::{BinaryOp, Simd};
+
+/// `a + alpha * b` with one rounding (PyTorch's `add` with `alpha`).
+#[derive(Clone, Copy, Debug)]
+struct AddScaled {
+    alpha: f64,
+}
+
+impl BinaryOp for AddScaled {
+    #[inline(always)]
+    fn apply<S: Simd>(&self, s: S, a: S::V, b: S::V) -> S::V {
+        s.mul_add(s.constant(self.alpha), b, a)
+    }
+}
+
+/// Which arithmetic op.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Kind {
+    Add,
+    Sub,
+    Mul,
+    Div,
+}
+
+impl Kind {
+    fn name(self, scalar: bool) -> &'static str {
+        match (self, scalar) {
+            (Kind::Add, false) => "ops::add.Tensor",
+            (Kind::Add, true) => "ops::add.Scalar",
+            (Kind::Sub, false) => "ops::sub.Tensor",
+            (Kind::Sub, true) => "ops::sub.Scalar",
+            (Kind::Mul, false) => "ops::mul.Tensor",
+            (Kind::Mul, true) => "ops::mul.Scalar",
+            (Kind::Div, false) => "ops::div.Tensor",
+            (Kind::Div, true) => "ops::div.Scalar",
+        }
+    }
+}
+
+/// The result of a tensor–tensor op: broadcast shape, promoted dtype; `bool` results are refused
+/// (PyTorch's bool arithmetic is logical, not numeric), and so are integer `div` results (true
+/// division gives a float, which a pointwise op cannot return: its output dtype is its inputs').
+fn promoted(kind: Kind, a: &Meta, b: &Meta) -> Result<Meta> {
+    let op = kind.name(false);
+    if a.device != b.device {
+        return Err(Error::DeviceMismatch {
+            expected: a.device,
+            found: b.device,
+        });
+    }
+    let dtype = DType::promote(a.dtype, b.dtype);
+    if dtype == DType::Bool || (kind == Kind::Div && !dtype.is_floating_point()) {
+        return Err(Error::UnsupportedDType {
+            dtype,
+            context: if kind == Kind::Div {
+                format!(
+                    "{op} (true division of integers gives a float: convert with to_dtype(DType::F32) first, or use ops::div.Scalar)"
+                )
+            } else {
+                op.to_string()
+            },
+        });
+    }
+    let shape = op_runtime::broadcast_shapes(&[&a.shape, &b.shape]).map_err(|e| match e {
+        Error::ShapeMismatch { context } => Error::ShapeMismatch {
+            context: format!("{op}: {context}"),
+        },
+        other => other,
+    })?;
+    Ok(Meta::new(&shape, dtype, a.device))
+}
+
+/// The result of a tensor–scalar op: the tensor's shape, [`scalar_result_dtype`].
+fn with_scalar(kind: Kind, x: &Meta, other: Scalar) -> Result<Meta> {
+    let mut dtype = scalar_result_dtype(x.dtype, other);
+    if kind == Kind::Div && !dtype.is_floating_point() {
+        dtype = DType::F32;
+    }
+    if dtype == DType::Bool {
+        return Err(Error::UnsupportedDType {
+            dtype,
+            context: kind.name(true).to_string(),
+        });
+    }
+    Ok(x.clone().with_dtype(dtype))
+}
+
+/// An integer `alpha` for an integer result (PyTorch refuses a float one).
+fn int_alpha(op: &str, alpha: Scalar) -> Result<i64> {
+    if alpha.is_floating_point() {
+        return Err(Error::InvalidArgument(format!(
+            "{op}: for integral input tensors, argument alpha must not be a floating point number (got {alpha})"
+        )));
+    }
+    alpha.to_i64()
+}
+
+/// `out = a ∘ b` (∘ with `alpha` for add and sub) into `out`, whose dtype is the promoted one.
+fn tensor_tensor(
+    kind: Kind,
+    a: &Tensor,
+    b: &Tensor,
+    alpha: Scalar,
+    out: &mut Tensor,
+) -> Result<()> {
+    let op = kind.name(false);
+    check_cpu(op, a)?;
+    check_cpu(op, b)?;
+    let dtype = out.dtype();
+    let (a, b) = (as_dtype(a, dtype)?, as_dtype(b, dtype)?);
+    if dtype.is_floating_point() {
+        let alpha = if kind == Kind::Sub {
+            -alpha.to_f64()
+        } else {
+            alpha.to_f64()
+        };
+        return with_float!(dtype, op, T => match kind {
+            Kind::Add if alpha == 1.0 => binary_into::<T, _>(op, &Add, &a, &b, out),
+            Kind::Sub if alpha == -1.0 => binary_into::<T, _>(op, &Sub, &a, &b, out),
+            Kind::Add | Kind::Sub => binary_into::<T, _>(op, &AddScaled { alpha }, &a, &b, out),
+            Kind::Mul => binary_into::<T, _>(op, &Mul, &a, &b, out),
+            Kind::Div => binary_into::<T, _>(op, &Div, &a, &b, out),
+        });
+    }
+    let alpha = match kind {
+        Kind::Add => int_alpha(op, alpha)?,
+        Kind::Sub => int_alpha(op, alpha)?.wrapping_neg(),
+        _ => 1,
+    };
+    with_int!(dtype, op, T => match kind {
+        Kind::Add | Kind::Sub => {
+            integer::binary::<T>(op, &a, &b, out, |x, y| x.wrapping_add(alpha.wrapping_mul(y)))
+        }
+        Kind::Mul => integer::binary::<T>(op, &a, &b, out, i64::wrapping_mul),
+        Kind::Div => Err(Error::UnsupportedDType { dtype, context: op.to_string() }),
+    })
+}
+
+/// `out = x ∘ c` into `out`, whose dtype is [`with_scalar`]'s.
+fn tensor_scalar(
+    kind: Kind,
+    x: &Tensor,
+    other: Scalar,
+    alpha: Scalar,
+    out: &mut Tensor,
+) -> Result<()> {
+    let op = kind.name(true);
+    check_cpu(op, x)?;
+    let dtype = out.dtype();
+    let x = as_dtype(x, dtype)?;
+    if dtype.is_floating_point() {
+        let c = match kind {
+            Kind::Add | Kind::Sub => other.to_f64() * alpha.to_f64(),
+            Kind::Mul | Kind::Div => other.to_f64(),
+        };
+        return with_float!(dtype, op, T => match kind {
+            Kind::Add => binary_scalar_into::<T, _>(op, &Add, &x, c, out),
+            Kind::Sub => binary_scalar_into::<T, _>(op, &Sub, &x, c, out),
+            Kind::Mul => binary_scalar_into::<T, _>(op, &Mul, &x, c, out),
+            Kind::Div => binary_scalar_into::<T, _>(op, &Div, &x, c, out),
+        });
+    }
+    let c = match kind {
+        Kind::Add => other.to_i64()?.wrapping_mul(int_alpha(op, alpha)?),
+        Kind::Sub => other
+            .to_i64()?
+            .wrapping_mul(int_alpha(op, alpha)?)
+            .wrapping_neg(),
+        _ => other.to_i64()?,
+    };
+    with_int!(dtype, op, T => match kind {
+        Kind::Add | Kind::Sub => integer::unary::<T>(&x, out, |v| v.wrapping_add(c)),
+        Kind::Mul => integer::unary::<T>(&x, out, |v| v.wrapping_mul(c)),
+        Kind::Div => Err(Error::UnsupportedDType { dtype, context: op.to_string() }),
+    })
+}
+
+/// `self + alpha * other`, broadcasting, with type promotion.
+///
+/// dtypes: f32, f64, f16, bf16 (correctly rounded: ½ ULP of the result dtype), u8, i8, i16, i32,
+/// i64 (wrap-around; `alpha` must be an integer). `bool` results are refused.
+///
+/// ```
+/// use op_kernels::ops::add_tensor;
+/// use op_runtime::{Scalar, Tensor};
+/// let a = Tensor::from_vec(vec![1.0f32, 2.0], &[2, 1]).unwrap();
+/// let b = Tensor::from_vec(vec![10.0f32, 20.0, 30.0], &[3]).unwrap();
+/// let y = add_tensor::call(&a, &b, Scalar::Int(1)).unwrap();
+/// assert_eq!(y.shape(), &[2, 3]);
+/// assert_eq!(y.to_vec::<f32>().unwrap(), vec![11.0, 21.0, 31.0, 12.0, 22.0, 32.0]);
+/// ```
+#[custom_op(
+    "ops::add.Tensor(Tensor self, Tensor other, *, Scalar alpha=1) -> Tensor",
+    dtypes(f32, f64, f16, bf16, u8, i8, i16, i32, i64),
+    shape = add_tensor_shape
+)]
+pub fn add_tensor(self_: &Tensor, other: &Tensor, alpha: Scalar, out: &mut Tensor) -> Result<()> {
+    tensor_tensor(Kind::Add, self_, other, alpha, out)
+}
+
+/// Shape function of [`add_tensor`](fn@add_tensor): broadcast shape, promoted dtype.
+pub fn add_tensor_shape(self_: &Meta, other: &Meta, _alpha: Scalar) -> Result<Meta> {
+    promoted(Kind::Add, self_, other)
+}
+
+/// `self + alpha * other` for a scalar `other`; dtypes and bounds as [`add_tensor`](fn@add_tensor)
+/// (`other * alpha` is formed in f64, then rounded to the lane type).
+#[custom_op(
+    "ops::add.Scalar(Tensor self, Scalar other, Scalar alpha=1) -> Tensor",
+    dtypes(f32, f64, f16, bf16, u8, i8, i16, i32, i64),
+    shape = add_scalar_shape
+)]
+pub fn add_scalar(self_: &Tensor, other: Scalar, alpha: Scalar, out: &mut Tensor) -> Result<()> {
+    tensor_scalar(Kind::Add, self_, other, alpha, out)
+}
+
+/// Shape function of [`add_scalar`](fn@add_scalar).
+pub fn add_scalar_shape(self_: &Meta, other: Scalar, _alpha: Scalar) -> Result<Meta> {
+    with_scalar(Kind::Add, self_, other)
+}
+
+/// `self - alpha * other`, broadcasting; as [`add_tensor`](fn@add_tensor).
+#[custom_op(
+    "ops::sub.Tensor(Tensor self, Tensor other, *, Scalar alpha=1) -> Tensor",
+    dtypes(f32, f64, f16, bf16, u8, i8, i16, i32, i64),
+    shape = sub_tensor_shape
+)]
+pub fn sub_tensor(self_: &Tensor, other: &Tensor, alpha: Scalar, out: &mut Tensor) -> Result<()> {
+    tensor_tensor(Kind::Sub, self_, other, alpha, out)
+}
+
+/// Shape function of [`sub_tensor`](fn@sub_tensor).
+pub fn sub_tensor_shape(self_: &Meta, other: &Meta, _alpha: Scalar) -> Result<Meta> {
+    promoted(Kind::Sub, self_, other)
+}
+
+/// `self - alpha * other` for a scalar `other`; as [`add_scalar`](fn@add_scalar).
+#[custom_op(
+    "ops::sub.Scalar(Tensor self, Scalar other, Scalar alpha=1) -> Tensor",
+    dtypes(f32, f64, f16, bf16, u8, i8, i16, i32, i64),
+    shape = sub_scalar_shape
+)]
+pub fn sub_scalar(self_: &Tensor, other: Scalar, alpha: Scalar, out: &mut Tensor) -> Result<()> {
+    tensor_scalar(Kind::Sub, self_, other, alpha, out)
+}
+
+/// Shape function of [`sub_scalar`](fn@sub_scalar).
+pub fn sub_scalar_shape(self_: &Meta, other: Scalar, _alpha: Scalar) -> Result<Meta> {
+    with_scalar(Kind::Sub, self_, other)
+}
+
+/// `self * other`, broadcasting, with type promotion; floats correctly rounded, integers wrap.
+#[custom_op(
+    "ops::mul.Tensor(Tensor self, Tensor other) -> Tensor",
+    dtypes(f32, f64, f16, bf16, u8, i8, i16, i32, i64),
+    shape = mul_tensor_shape
+)]
+pub fn mul_tensor(self_: &Tensor, other: &Tensor, out: &mut Tensor) -> Result<()> {
+    tensor_tensor(Kind::Mul, self_, other, Scalar::Int(1), out)
+}
+
+/// Shape function of [`mul_tensor`](fn@mul_tensor).
+pub fn mul_tensor_shape(self_: &Meta, other: &Meta) -> Result<Meta> {
+    promoted(Kind::Mul, self_, other)
+}
+
+/// `self * other` for a scalar `other` (rounded to the lane type: f32 for f32/f16/bf16).
+#[custom_op(
+    "ops::mul.Scalar(Tensor self, Scalar other) -> Tensor",
+    dtypes(f32, f64, f16, bf16, u8, i8, i16, i32, i64),
+    shape = mul_scalar_shape
+)]
+pub fn mul_scalar(self_: &Tensor, other: Scalar, out: &mut Tensor) -> Result<()> {
+    tensor_scalar(Kind::Mul, self_, other, Scalar::Int(1), out)
+}
+
+/// Shape function of [`mul_scalar`](fn@mul_scalar).
+pub fn mul_scalar_shape(self_: &Meta, other: Scalar) -> Result<Meta> {
+    with_scalar(Kind::Mul, self_, other)
+}
+
+/// `self / other` (true division), broadcasting, floats only: f32, f64, f16, bf16, correctly
+/// rounded. Integer inputs are refused with a clear error (convert them, or use
+/// [`div_scalar`](fn@div_scalar), which returns float32 for integers as PyTorch does).
+#[custom_op(
+    "ops::div.Tensor(Tensor self, Tensor other) -> Tensor",
+    dtypes(f32, f64, f16, bf16),
+    shape = div_tensor_shape
+)]
+pub fn div_tensor(self_: &Tensor, other: &Tensor, out: &mut Tensor) -> Result<()> {
+    tensor_tensor(Kind::Div, self_, other, Scalar::Int(1), out)
+}
+
+/// Shape function of [`div_tensor`](fn@div_tensor).
+pub fn div_tensor_shape(self_: &Meta, other: &Meta) -> Result<Meta> {
+    promoted(Kind::Div, self_, other)
+}
+
+/// `self / other` for a scalar `other`: an exact IEEE division by the scalar rounded to the lane
+/// type (PyTorch multiplies by the reciprocal, which can differ by 1 ULP). Integer and bool tensors
+/// give float32, as PyTorch's true division does.
+#[custom_op(
+    "ops::div.Scalar(Tensor self, Scalar other) -> Tensor",
+    dtypes(f32, f64, f16, bf16, u8, i8, i16, i32, i64),
+    shape = div_scalar_shape
+)]
+pub fn div_scalar(self_: &Tensor, other: Scalar, out: &mut Tensor) -> Result<()> {
+    tensor_scalar(Kind::Div, self_, other, Scalar::Int(1), out)
+}
+
+/// Shape function of [`div_scalar`](fn@div_scalar).
+pub fn div_scalar_shape(self_: &Meta, other: Scalar) -> Result<Meta> {
+    with_scalar(Kind::Div, self_, other)
+}

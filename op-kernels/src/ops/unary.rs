@@ -1,0 +1,149 @@
+//! Elementwise functions of one tensor: `ops::neg`, `abs`, `relu` (floats and integers), `silu`,
+//! `sigmoid`, `tanh`, `exp`, `log`, `gelu` (floats).
+//!
+//! Floats compute in f32 lanes (f64 lanes for f64) with the SIMD layer's functions and round once
+//! to the element type. Error bounds, against the exact result of the input as given:
+//!
+//! | op | f32 | f64 | f16, bf16 |
+//! |---|---|---|---|
+//! | neg, abs, relu | exact | exact | exact |
+//! | exp, log | ≤ 2 ULP | ≤ 1 ULP (libm) | ≤ 1 ULP |
+//! | tanh | ≤ 3 ULP | ≤ 1 ULP (libm) | ≤ 1 ULP |
+//! | sigmoid, silu | ≤ 5 ULP | ≤ 4 ULP | ≤ 1 ULP |
+//! | gelu (`none`: erf) | ≤ 5 ULP, or 1e-6 of \|x\| near the cancellation at x ≈ -3 and below | ≤ 1e-14 relative | ≤ 1 ULP |
+//! | gelu (`tanh`) | ≤ 5 ULP, or 1e-6 of \|x\| | ≤ 4 ULP | ≤ 1 ULP |
+//!
+//! NaN propagates everywhere (`relu(NaN) = NaN`, as PyTorch). At infinities the formulas above
+//! are evaluated as written in IEEE arithmetic: `exp(-inf) = 0`, `log(0) = -inf`, `log(x < 0) = NaN`,
+//! `tanh(±inf) = ±1`, `sigmoid(±inf) = 1 / 0`, `silu(+inf) = +inf` and `silu(-inf) = NaN`
+//! (`-inf / inf`), `gelu(+inf) = +inf` and `gelu(-inf) = NaN` (`-inf · 0`).
+
+use op_macros::custom_op;
+use op_runtime::{Error, Result, Tensor};
+
+use super::access::{check_cpu, unary_into, with_float};
+use super::integer::{self, with_int};
+use crate::simd::UnaryOp;
+use crate::simd::ops::{Abs, Exp, GeluErf, GeluTanh, Log, Neg, Relu, Sigmoid, Silu, Tanh};
+
+/// `out = op(x)` for floats, `out = int_op(x)` for integers (when the op has one).
+fn run<Op: UnaryOp>(
+    name: &str,
+    op: &Op,
+    int_op: Option<fn(i64) -> i64>,
+    x: &Tensor,
+    out: &mut Tensor,
+) -> Result<()> {
+    check_cpu(name, x)?;
+    let dtype = x.dtype();
+    if dtype.is_floating_point() {
+        return with_float!(dtype, name, T => unary_into::<T, _>(name, op, x, out));
+    }
+    match int_op {
+        Some(f) => with_int!(dtype, name, T => integer::unary::<T>(x, out, f)),
+        None => Err(Error::UnsupportedDType {
+            dtype,
+            context: name.to_string(),
+        }),
+    }
+}
+
+/// `-x`. Floats, and integers (wrap-around: `-i32::MIN = i32::MIN`, `-u8` wraps as in PyTorch).
+#[custom_op(
+    "ops::neg(Tensor self) -> Tensor",
+    dtypes(f32, f64, f16, bf16, u8, i8, i16, i32, i64)
+)]
+pub fn neg(self_: &Tensor, out: &mut Tensor) -> Result<()> {
+    run("ops::neg", &Neg, Some(i64::wrapping_neg), self_, out)
+}
+
+/// `|x|`. Floats, and integers (`abs(i32::MIN) = i32::MIN`, as PyTorch).
+#[custom_op(
+    "ops::abs(Tensor self) -> Tensor",
+    dtypes(f32, f64, f16, bf16, u8, i8, i16, i32, i64)
+)]
+pub fn abs(self_: &Tensor, out: &mut Tensor) -> Result<()> {
+    run("ops::abs", &Abs, Some(i64::wrapping_abs), self_, out)
+}
+
+/// `max(x, 0)`; NaN stays NaN. Floats and integers.
+#[custom_op(
+    "ops::relu(Tensor self) -> Tensor",
+    dtypes(f32, f64, f16, bf16, u8, i8, i16, i32, i64)
+)]
+pub fn relu(self_: &Tensor, out: &mut Tensor) -> Result<()> {
+    run("ops::relu", &Relu, Some(|v: i64| v.max(0)), self_, out)
+}
+
+/// `x * sigmoid(x)` (SiLU, swish). Floats; bounds in the [module docs](self).
+#[custom_op("ops::silu(Tensor self) -> Tensor", dtypes(f32, f64, f16, bf16))]
+pub fn silu(self_: &Tensor, out: &mut Tensor) -> Result<()> {
+    run("ops::silu", &Silu, None, self_, out)
+}
+
+/// `1 / (1 + e^-x)`. Floats (PyTorch would promote integers to float32: convert them first).
+///
+/// Below x ≈ -88.7 (f32 lanes) `e^-x` overflows and the result, which would be subnormal, is 0 —
+/// as in PyTorch's vectorised CPU kernel. `silu` likewise.
+#[custom_op("ops::sigmoid(Tensor self) -> Tensor", dtypes(f32, f64, f16, bf16))]
+pub fn sigmoid(self_: &Tensor, out: &mut Tensor) -> Result<()> {
+    run("ops::sigmoid", &Sigmoid, None, self_, out)
+}
+
+/// `tanh(x)`. Floats (convert integers first).
+#[custom_op("ops::tanh(Tensor self) -> Tensor", dtypes(f32, f64, f16, bf16))]
+pub fn tanh(self_: &Tensor, out: &mut Tensor) -> Result<()> {
+    run("ops::tanh", &Tanh, None, self_, out)
+}
+
+/// `e^x`. Floats (convert integers first).
+#[custom_op("ops::exp(Tensor self) -> Tensor", dtypes(f32, f64, f16, bf16))]
+pub fn exp(self_: &Tensor, out: &mut Tensor) -> Result<()> {
+    run("ops::exp", &Exp, None, self_, out)
+}
+
+/// `ln(x)`. Floats (convert integers first).
+#[custom_op("ops::log(Tensor self) -> Tensor", dtypes(f32, f64, f16, bf16))]
+pub fn log(self_: &Tensor, out: &mut Tensor) -> Result<()> {
+    run("ops::log", &Log, None, self_, out)
+}
+
+/// GELU: `approximate="none"` is `x/2 · (1 + erf(x/√2))`, `approximate="tanh"` is
+/// `x/2 · (1 + tanh(√(2/π) (x + 0.044715 x³)))`; anything else is an
+/// [`Error::InvalidArgument`]. Floats; bounds in the [module docs](self).
+///
+/// ```
+/// use op_kernels::ops::gelu;
+/// use op_runtime::Tensor;
+/// let x = Tensor::from_vec(vec![0.0f32, 1.0], &[2]).unwrap();
+/// let y = gelu::call(&x, "tanh").unwrap().to_vec::<f32>().unwrap();
+/// assert!((y[1] - 0.841_192).abs() < 1e-6);
+/// assert!(gelu::call(&x, "fast").is_err());
+/// ```
+#[custom_op(
+    "ops::gelu(Tensor self, *, str approximate=\"none\") -> Tensor",
+    dtypes(f32, f64, f16, bf16),
+    shape = gelu_shape
+)]
+pub fn gelu(self_: &Tensor, approximate: &str, out: &mut Tensor) -> Result<()> {
+    match approximate {
+        "none" => run("ops::gelu", &GeluErf, None, self_, out),
+        "tanh" => run("ops::gelu", &GeluTanh, None, self_, out),
+        other => Err(bad_approximate(other)),
+    }
+}
+
+fn bad_approximate(other: &str) -> Error {
+    Error::InvalidArgument(format!(
+        "ops::gelu: approximate must be \"none\" or \"tanh\", got {other:?}"
+    ))
+}
+
+/// Shape function of [`gelu`](fn@gelu): the input's shape and dtype (and the `approximate` check,
+/// so that a bad value fails before anything is allocated).
+pub fn gelu_shape(self_: &op_runtime::Meta, approximate: &str) -> Result<op_runtime::Meta> {
+    match approximate {
+        "none" | "tanh" => Ok(self_.clone()),
+        other => Err(bad_approximate(other)),
+    }
+}

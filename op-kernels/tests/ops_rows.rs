@@ -1,0 +1,523 @@
+//! Reductions (`sum`, `mean`), `softmax`/`log_softmax` and the norms against f64 references
+//! computed here: several shapes, every dim (and sets of dims), strided inputs, every float dtype,
+//! NaN/inf, the error cases, and each ISA level.
+
+mod ops_support;
+
+use op_kernels::ops;
+use op_kernels::simd::{self, Isa};
+use op_runtime::{DType, Device, Error, Tensor};
+use ops_support::{FLOATS, assert_close, layouts, tensor, values};
+
+/// Reduces `x` (row-major `shape`) over `dims` with `f` on each group, the result in row-major order
+/// of the kept dims.
+fn reduce_ref(x: &[f64], shape: &[usize], dims: &[usize], f: impl Fn(&[f64]) -> f64) -> Vec<f64> {
+    let kept: Vec<usize> = (0..shape.len()).filter(|d| !dims.contains(d)).collect();
+    let nk: usize = kept.iter().map(|&d| shape[d]).product();
+    let mut groups = vec![Vec::new(); nk];
+    for (flat, &v) in x.iter().enumerate() {
+        let (mut rem, mut key, mut mul) = (flat, 0, 1);
+        let mut idx = vec![0; shape.len()];
+        for d in (0..shape.len()).rev() {
+            idx[d] = rem % shape[d];
+            rem /= shape[d];
+        }
+        for &d in kept.iter().rev() {
+            key += idx[d] * mul;
+            mul *= shape[d];
+        }
+        groups[key].push(v);
+    }
+    groups.iter().map(|g| f(g)).collect()
+}
+
+/// Tolerance of a sum in ULPs of the result, from the bound in `ops::reduce`'s docs.
+fn sum_ulps(dtype: DType, n: usize, abs_sum: f64, sum: f64) -> (f64, f64) {
+    let eps = match dtype {
+        DType::F64 => 2f64.powi(-53),
+        _ => 2f64.powi(-24),
+    };
+    (
+        1.0,
+        (n as f64 / 16.0 + 8.0) * eps * abs_sum + sum.abs() * 0.0,
+    )
+}
+
+#[test]
+fn sum_and_mean_over_any_dims() {
+    let shape = [3usize, 4, 5];
+    let dim_sets: [&[i64]; 7] = [&[0], &[1], &[2], &[-1], &[0, 2], &[1, 0], &[0, 1, 2]];
+    for dtype in FLOATS {
+        let v = values(60, 3, 4.0);
+        let x = tensor(&v, &shape, dtype);
+        let xv = x.to_vec_f64().unwrap();
+        let abs_sum: f64 = xv.iter().map(|v| v.abs()).sum();
+        for dims in dim_sets {
+            let wrapped: Vec<usize> = dims.iter().map(|&d| d.rem_euclid(3) as usize).collect();
+            for keepdim in [false, true] {
+                let s = ops::sum::call(&x, Some(dims), keepdim, None).unwrap();
+                let m = ops::mean::call(&x, Some(dims), keepdim, None).unwrap();
+                let expect_shape: Vec<usize> = (0..3)
+                    .filter_map(|d| match (wrapped.contains(&d), keepdim) {
+                        (false, _) => Some(shape[d]),
+                        (true, true) => Some(1),
+                        (true, false) => None,
+                    })
+                    .collect();
+                assert_eq!(s.shape(), expect_shape.as_slice(), "{dims:?} {keepdim}");
+                assert_eq!(m.shape(), expect_shape.as_slice());
+                let want_s = reduce_ref(&xv, &shape, &wrapped, |g| g.iter().sum());
+                let want_m = reduce_ref(&xv, &shape, &wrapped, |g| {
+                    g.iter().sum::<f64>() / g.len() as f64
+                });
+                let (u, abs) = sum_ulps(dtype, 60, abs_sum, 0.0);
+                let what = format!("sum {dims:?} keepdim={keepdim}");
+                assert_close(&s.to_vec_f64().unwrap(), &want_s, dtype, u, abs, &what);
+                assert_close(
+                    &m.to_vec_f64().unwrap(),
+                    &want_m,
+                    dtype,
+                    u + 0.5,
+                    abs,
+                    &what,
+                );
+            }
+        }
+        // dim=None and dim=[] reduce everything.
+        let all = ops::sum::call(&x, None, false, None).unwrap();
+        assert_eq!(all.shape(), &[] as &[usize]);
+        let empty = ops::sum::call(&x, Some(&[]), true, None).unwrap();
+        assert_eq!(empty.shape(), &[1, 1, 1]);
+        // Strided inputs: same values, same result.
+        for (layout, t) in layouts(&v[..20], [4, 5], dtype) {
+            let want =
+                ops::sum::call(&tensor(&v[..20], &[4, 5], dtype), Some(&[0]), false, None).unwrap();
+            let got = ops::sum::call(&t, Some(&[0]), false, None).unwrap();
+            assert_eq!(
+                got.to_vec_f64().unwrap(),
+                want.to_vec_f64().unwrap(),
+                "sum {layout}"
+            );
+        }
+    }
+}
+
+#[test]
+fn sum_rows_of_every_length() {
+    for dtype in FLOATS {
+        for n in 0..=257 {
+            let x = tensor(&values(2 * n, n as u64, 2.0), &[2, n], dtype);
+            let xv = x.to_vec_f64().unwrap();
+            let got = ops::sum::call(&x, Some(&[1]), false, None).unwrap();
+            let want = reduce_ref(&xv, &[2, n], &[1], |g| g.iter().sum());
+            let abs_sum: f64 = xv.iter().map(|v| v.abs()).sum();
+            let (u, abs) = sum_ulps(dtype, n, abs_sum, 0.0);
+            assert_close(
+                &got.to_vec_f64().unwrap(),
+                &want,
+                dtype,
+                u,
+                abs,
+                &format!("sum n={n}"),
+            );
+            let mean = ops::mean::call(&x, Some(&[1]), false, None)
+                .unwrap()
+                .to_vec_f64()
+                .unwrap();
+            if n == 0 {
+                assert!(mean.iter().all(|m| m.is_nan()), "mean of nothing is NaN");
+            }
+        }
+    }
+}
+
+#[test]
+fn reduction_dtypes_and_errors() {
+    let i = Tensor::from_vec(vec![i32::MAX, 1, -5, 7], &[2, 2]).unwrap();
+    let s = ops::sum::call(&i, Some(&[0]), false, None).unwrap();
+    assert_eq!(s.dtype(), DType::I64);
+    assert_eq!(s.to_vec::<i64>().unwrap(), vec![i32::MAX as i64 - 5, 8]);
+    let b = Tensor::from_vec(vec![true, true, false], &[3]).unwrap();
+    assert_eq!(
+        ops::sum::call(&b, None, false, None)
+            .unwrap()
+            .to_vec::<i64>()
+            .unwrap(),
+        vec![2]
+    );
+    let f = ops::sum::call(&i, None, false, Some(DType::F64)).unwrap();
+    assert_eq!(f.to_vec::<f64>().unwrap(), vec![i32::MAX as f64 + 3.0]);
+    let h = tensor(&[1.0; 4096], &[4096], DType::BF16);
+    // Accumulates in f32: 4096 ones sum exactly (a bf16 accumulator would stall at 256).
+    assert_eq!(
+        ops::sum::call(&h, None, false, None)
+            .unwrap()
+            .to_vec_f64()
+            .unwrap(),
+        vec![4096.0]
+    );
+    assert!(matches!(
+        ops::mean::call(&i, None, false, None),
+        Err(Error::InvalidArgument(_))
+    ));
+    let m = ops::mean::call(&i, Some(&[1]), true, Some(DType::F32)).unwrap();
+    assert_eq!(
+        m.to_vec::<f32>().unwrap(),
+        vec![(i32::MAX as f64 + 1.0) as f32 / 2.0, 1.0]
+    );
+    assert!(matches!(
+        ops::sum::call(&i, Some(&[2]), false, None),
+        Err(Error::DimOutOfRange { .. })
+    ));
+    assert!(ops::sum::call(&i, Some(&[1, -1]), false, None).is_err());
+    // 0-d tensors reduce over dim 0 or -1 to themselves.
+    let z = Tensor::from_vec(vec![2.5f32], &[]).unwrap();
+    assert_eq!(
+        ops::sum::call(&z, Some(&[-1]), false, None)
+            .unwrap()
+            .to_vec::<f32>()
+            .unwrap(),
+        vec![2.5]
+    );
+    // NaN and inf propagate.
+    let x = tensor(
+        &[
+            1.0,
+            f64::NAN,
+            f64::INFINITY,
+            1.0,
+            f64::INFINITY,
+            f64::NEG_INFINITY,
+        ],
+        &[3, 2],
+        DType::F32,
+    );
+    let s = ops::sum::call(&x, Some(&[1]), false, None)
+        .unwrap()
+        .to_vec::<f32>()
+        .unwrap();
+    assert!(s[0].is_nan() && s[1] == f32::INFINITY && s[2].is_nan());
+}
+
+fn softmax_ref(row: &[f64]) -> Vec<f64> {
+    let m = row.iter().cloned().fold(f64::NEG_INFINITY, f64::max);
+    let e: Vec<f64> = row.iter().map(|v| (v - m).exp()).collect();
+    let s: f64 = e.iter().sum();
+    e.iter().map(|v| v / s).collect()
+}
+
+/// Applies `f` to every line of `x` along `dim`, in place of that line.
+fn along(x: &[f64], shape: &[usize], dim: usize, f: impl Fn(&[f64]) -> Vec<f64>) -> Vec<f64> {
+    let inner: usize = shape[dim + 1..].iter().product();
+    let outer: usize = shape[..dim].iter().product();
+    let n = shape[dim];
+    let mut out = vec![0.0; x.len()];
+    for o in 0..outer {
+        for i in 0..inner {
+            let idx = |k: usize| (o * n + k) * inner + i;
+            let line: Vec<f64> = (0..n).map(|k| x[idx(k)]).collect();
+            for (k, v) in f(&line).into_iter().enumerate() {
+                out[idx(k)] = v;
+            }
+        }
+    }
+    out
+}
+
+#[test]
+fn softmax_and_log_softmax_along_any_dim() {
+    for dtype in FLOATS {
+        for shape in [vec![4usize, 7], vec![3, 5, 2], vec![1, 257], vec![9]] {
+            let n: usize = shape.iter().product();
+            let x = tensor(&values(n, 5, 6.0), &shape, dtype);
+            let xv = x.to_vec_f64().unwrap();
+            for dim in 0..shape.len() {
+                let what = format!("{shape:?} dim {dim}");
+                let want = along(&xv, &shape, dim, softmax_ref);
+                let got = ops::softmax::call(&x, dim as i64, None).unwrap();
+                let ulps = if dtype == DType::F32 || dtype == DType::F64 {
+                    8.0
+                } else {
+                    1.0
+                };
+                assert_close(
+                    &got.to_vec_f64().unwrap(),
+                    &want,
+                    dtype,
+                    ulps,
+                    0.0,
+                    &format!("softmax {what}"),
+                );
+                let want: Vec<f64> = want.iter().map(|v| v.ln()).collect();
+                let got =
+                    ops::log_softmax::call(&x, dim as i64 - shape.len() as i64, None).unwrap();
+                // Absolute: a few lane ULPs of `max + ln Σ` (results near 0 carry it).
+                let abs = if dtype == DType::F64 { 1e-14 } else { 4e-6 };
+                assert_close(
+                    &got.to_vec_f64().unwrap(),
+                    &want,
+                    dtype,
+                    ulps,
+                    abs,
+                    &format!("log_softmax {what}"),
+                );
+            }
+        }
+        // Strided inputs give the contiguous result.
+        let v = values(6 * 9, 8, 3.0);
+        let want = ops::softmax::call(&tensor(&v, &[6, 9], dtype), 1, None)
+            .unwrap()
+            .to_vec_f64()
+            .unwrap();
+        for (layout, t) in layouts(&v, [6, 9], dtype) {
+            let got = ops::softmax::call(&t, 1, None).unwrap();
+            assert_eq!(got.to_vec_f64().unwrap(), want, "softmax {layout}");
+        }
+        // A strided out argument.
+        let buffer = Tensor::zeros(&[9, 6], dtype, Device::Cpu).unwrap();
+        let mut out = buffer.transpose(0, 1).unwrap();
+        ops::softmax::out(&tensor(&v, &[6, 9], dtype), 1, None, &mut out).unwrap();
+        assert_eq!(out.to_vec_f64().unwrap(), want);
+    }
+}
+
+#[test]
+fn softmax_specials_and_dtypes() {
+    let x = tensor(
+        &[
+            1.0,
+            f64::NAN,
+            0.0,
+            f64::INFINITY,
+            2.0,
+            3.0,
+            f64::NEG_INFINITY,
+            0.0,
+            f64::NEG_INFINITY,
+            f64::NEG_INFINITY,
+        ],
+        &[5, 2],
+        DType::F32,
+    );
+    let y = ops::softmax::call(&x, 1, None)
+        .unwrap()
+        .to_vec::<f32>()
+        .unwrap();
+    assert!(y[0].is_nan() && y[1].is_nan(), "a NaN row is NaN");
+    assert!(
+        y[2].is_nan() && y[3].is_nan(),
+        "a row with +inf is NaN (PyTorch)"
+    );
+    assert!((y[4] - 0.268_941_43).abs() < 1e-7);
+    assert_eq!((y[6], y[7]), (0.0, 1.0), "-inf gets probability 0");
+    assert!(
+        y[8].is_nan() && y[9].is_nan(),
+        "a row of -inf is NaN (PyTorch)"
+    );
+    let i = Tensor::from_vec(vec![1i64, 2, 3], &[3]).unwrap();
+    assert!(matches!(
+        ops::softmax::call(&i, 0, None),
+        Err(Error::UnsupportedDType { .. })
+    ));
+    let y = ops::softmax::call(&i, 0, Some(DType::F64)).unwrap();
+    assert_eq!(y.dtype(), DType::F64);
+    let h = tensor(&[0.5, 1.5], &[2], DType::BF16);
+    assert_eq!(
+        ops::log_softmax::call(&h, -1, Some(DType::F32))
+            .unwrap()
+            .dtype(),
+        DType::F32
+    );
+    assert!(matches!(
+        ops::softmax::call(&h, 1, None),
+        Err(Error::DimOutOfRange { .. })
+    ));
+    let empty = Tensor::zeros(&[0, 3], DType::F32, Device::Cpu).unwrap();
+    assert_eq!(
+        ops::softmax::call(&empty, 0, None).unwrap().shape(),
+        &[0, 3]
+    );
+}
+
+fn norm_ref(row: &[f64], w: Option<&[f64]>, b: Option<&[f64]>, eps: f64, center: bool) -> Vec<f64> {
+    let n = row.len() as f64;
+    let mean = if center {
+        row.iter().sum::<f64>() / n
+    } else {
+        0.0
+    };
+    let var = row.iter().map(|v| (v - mean) * (v - mean)).sum::<f64>() / n;
+    let r = 1.0 / (var + eps).sqrt();
+    row.iter()
+        .enumerate()
+        .map(|(i, v)| (v - mean) * r * w.map_or(1.0, |w| w[i]) + b.map_or(0.0, |b| b[i]))
+        .collect()
+}
+
+#[test]
+fn rms_norm_and_layer_norm() {
+    for dtype in FLOATS {
+        for (shape, normalized) in [
+            (vec![3usize, 8], vec![8usize]),
+            (vec![2, 3, 4], vec![3, 4]),
+            (vec![5, 257], vec![257]),
+            (vec![7], vec![7]),
+            (vec![0, 4], vec![4]),
+        ] {
+            let n: usize = shape.iter().product();
+            let cols: usize = normalized.iter().product();
+            let ns: Vec<i64> = normalized.iter().map(|&d| d as i64).collect();
+            let x = tensor(&values(n, 9, 3.0), &shape, dtype);
+            let w = tensor(&values(cols, 10, 2.0), &normalized, dtype);
+            let b = tensor(&values(cols, 11, 1.0), &normalized, dtype);
+            let (xv, wv, bv) = (
+                x.to_vec_f64().unwrap(),
+                w.to_vec_f64().unwrap(),
+                b.to_vec_f64().unwrap(),
+            );
+            let ulps = match dtype {
+                DType::F32 | DType::F64 => 16.0,
+                _ => 1.0,
+            };
+            // Absolute slack: the statistic's error times the largest |x - mean| * |w| (≤ 3·2·rstd).
+            let abs = match dtype {
+                DType::F64 => 1e-13,
+                _ => 1e-5,
+            };
+            let lane_eps = if dtype == DType::F64 {
+                f64::EPSILON
+            } else {
+                f32::EPSILON as f64
+            };
+            let rms = |w: Option<&[f64]>, eps: f64| -> Vec<f64> {
+                xv.chunks(cols.max(1))
+                    .flat_map(|r| norm_ref(r, w, None, eps, false))
+                    .collect()
+            };
+            let what = format!("rms_norm {shape:?} {dtype}");
+            let got = ops::rms_norm::call(&x, &ns, Some(&w), None).unwrap();
+            assert_close(
+                &got.to_vec_f64().unwrap(),
+                &rms(Some(&wv), lane_eps),
+                dtype,
+                ulps,
+                abs,
+                &what,
+            );
+            let got = ops::rms_norm::call(&x, &ns, None, Some(1e-3)).unwrap();
+            assert_close(
+                &got.to_vec_f64().unwrap(),
+                &rms(None, 1e-3),
+                dtype,
+                ulps,
+                abs,
+                &what,
+            );
+            let ln: Vec<f64> = xv
+                .chunks(cols.max(1))
+                .flat_map(|r| norm_ref(r, Some(&wv), Some(&bv), 1e-5, true))
+                .collect();
+            let got = ops::layer_norm::call(&x, &ns, Some(&w), Some(&b), 1e-5, true).unwrap();
+            assert_close(
+                &got.to_vec_f64().unwrap(),
+                &ln,
+                dtype,
+                ulps,
+                abs,
+                &format!("layer_norm {shape:?} {dtype}"),
+            );
+            // A transposed input (made contiguous inside) gives the same result.
+            if shape.len() == 2 && n > 0 {
+                let t = layouts(&values(n, 9, 3.0), [shape[0], shape[1]], dtype)
+                    .remove(1)
+                    .1;
+                let again = ops::layer_norm::call(&t, &ns, Some(&w), Some(&b), 1e-5, true).unwrap();
+                assert_eq!(again.to_vec_f64().unwrap(), got.to_vec_f64().unwrap());
+            }
+        }
+    }
+}
+
+#[test]
+fn norm_errors_and_specials() {
+    let x = tensor(&values(12, 1, 1.0), &[3, 4], DType::F32);
+    let err = ops::layer_norm::call(&x, &[3], None, None, 1e-5, true).unwrap_err();
+    assert!(
+        err.to_string().contains("expected input with shape [*, 3]"),
+        "{err}"
+    );
+    let w = tensor(&[1.0; 3], &[3], DType::F32);
+    let err = ops::rms_norm::call(&x, &[4], Some(&w), None).unwrap_err();
+    assert!(err.to_string().contains("weight"), "{err}");
+    assert!(ops::rms_norm::call(&x, &[], None, None).is_err());
+    let w16 = tensor(&[1.0; 4], &[4], DType::F16);
+    assert!(matches!(
+        ops::rms_norm::call(&x, &[4], Some(&w16), None),
+        Err(Error::DTypeMismatch { .. })
+    ));
+    let i = Tensor::from_vec(vec![1i32; 4], &[4]).unwrap();
+    assert!(ops::layer_norm::call(&i, &[4], None, None, 1e-5, true).is_err());
+    let x = tensor(
+        &[1.0, f64::NAN, 2.0, 3.0, 1.0, f64::INFINITY],
+        &[3, 2],
+        DType::F32,
+    );
+    let y = ops::layer_norm::call(&x, &[2], None, None, 1e-5, true)
+        .unwrap()
+        .to_vec::<f32>()
+        .unwrap();
+    assert!(y[0].is_nan() && y[1].is_nan() && y[4].is_nan() && y[5].is_nan());
+    assert!(y[2].is_finite() && y[3].is_finite());
+}
+
+#[test]
+fn row_ops_at_every_isa_level() {
+    let levels: Vec<Isa> = Isa::ALL.into_iter().filter(|i| i.is_supported()).collect();
+    for dtype in [DType::F32, DType::BF16] {
+        let x = tensor(&values(4 * 300, 2, 4.0), &[4, 300], dtype);
+        let w = tensor(&values(300, 3, 1.0), &[300], dtype);
+        let want_sm = ops::softmax::call(&x, 1, None)
+            .unwrap()
+            .to_vec_f64()
+            .unwrap();
+        let want_rms = ops::rms_norm::call(&x, &[300], Some(&w), None)
+            .unwrap()
+            .to_vec_f64()
+            .unwrap();
+        let want_sum = ops::sum::call(&x, Some(&[1]), false, None)
+            .unwrap()
+            .to_vec_f64()
+            .unwrap();
+        for &isa in &levels {
+            let (sm, rms, sum) = simd::with_isa(isa, || {
+                (
+                    ops::softmax::call(&x, 1, None)
+                        .unwrap()
+                        .to_vec_f64()
+                        .unwrap(),
+                    ops::rms_norm::call(&x, &[300], Some(&w), None)
+                        .unwrap()
+                        .to_vec_f64()
+                        .unwrap(),
+                    ops::sum::call(&x, Some(&[1]), false, None)
+                        .unwrap()
+                        .to_vec_f64()
+                        .unwrap(),
+                )
+            })
+            .unwrap();
+            // Lane counts differ between levels, so sums associate differently: close, not equal.
+            let what = format!("{dtype} at {isa}");
+            assert_close(&sm, &want_sm, dtype, 8.0, 0.0, &format!("softmax {what}"));
+            assert_close(
+                &rms,
+                &want_rms,
+                dtype,
+                8.0,
+                1e-6,
+                &format!("rms_norm {what}"),
+            );
+            assert_close(&sum, &want_sum, dtype, 8.0, 1e-4, &format!("sum {what}"));
+        }
+    }
+}

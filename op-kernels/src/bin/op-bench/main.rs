@@ -13,6 +13,8 @@
 // `#[custom_op]` expands to paths under `::opkit`.
 extern crate op_runtime as opkit;
 
+#[cfg(feature = "cuda")]
+mod cuda;
 mod dispatch;
 mod kernels;
 
@@ -39,7 +41,7 @@ fn main() {
         .find(|a| a.starts_with("--") && !OPTIONS.contains(&a.as_str()))
     {
         eprintln!(
-            "op-bench: unknown option `{unknown}`; options: --json, --only dispatch|kernels, \
+            "op-bench: unknown option `{unknown}`; options: --json, --only dispatch|kernels|cuda, \
              --quick, --sizes 64k,4m,256m, --threads 1,2, --dtypes f32,f16,bf16,f64, --op SUBSTRING"
         );
         std::process::exit(2);
@@ -49,6 +51,13 @@ fn main() {
         && let Err(e) = dispatch::run(json)
     {
         eprintln!("op-bench: dispatch rows failed: {e}");
+        std::process::exit(1);
+    }
+    #[cfg(feature = "cuda")]
+    if run("cuda")
+        && let Err(e) = cuda::run(json)
+    {
+        eprintln!("op-bench: cuda rows failed: {e}");
         std::process::exit(1);
     }
     if run("kernels") {

@@ -15,13 +15,21 @@ pub fn boxed_adapter(plan: &Plan, outs: &[Slot], k: &TokenStream) -> TokenStream
     let p = quote!(#k::__private);
     let n = plan.args.len();
     let idents: Vec<_> = plan.args.iter().map(|a| &a.ident).collect();
+    // A written argument becomes a new handle on the caller's storage: the kernel's writes land
+    // where the caller sees them, and the bound values themselves stay shared and unchanged.
     let reads = plan.args.iter().map(|a| {
         let i = &a.ident;
         let ty = a.canon.tokens(k);
         match a.canon {
-            Canon::TensorMut => quote!(let #i: #ty = #p::tensor_mut(#i)?;),
-            Canon::TensorListMut => quote!(let #i: #ty = #p::tensor_list_mut(#i)?;),
-            _ => quote!(let #i: #ty = #p::FromValue::from_value(&*#i)?;),
+            Canon::TensorMut => quote! {
+                let mut #i: #p::Tensor = #p::Tensor::clone(#p::FromValue::from_value(#i)?);
+                let #i: &mut #p::Tensor = &mut #i;
+            },
+            Canon::TensorListMut => quote! {
+                let mut #i: ::std::vec::Vec<#p::Tensor> = <&[#p::Tensor] as #p::FromValue>::from_value(#i)?.to_vec();
+                let #i: &mut [#p::Tensor] = &mut #i;
+            },
+            _ => quote!(let #i: #ty = #p::FromValue::from_value(#i)?;),
         }
     });
     let call_args = call_args(&plan.args);
@@ -65,7 +73,7 @@ pub fn boxed_adapter(plan: &Plan, outs: &[Slot], k: &TokenStream) -> TokenStream
         pub fn __boxed(
             __typed: &'static (dyn ::core::any::Any + ::core::marker::Send + ::core::marker::Sync),
             __style: #p::KernelStyle,
-            __args: &mut [#p::Value],
+            __args: &[#p::Value],
             __outs: &mut [#p::Tensor],
         ) -> #p::Result<::std::vec::Vec<#p::Value>> {
             let [#(#idents),*] = __args else {

@@ -2,26 +2,34 @@
 //! parameters, and a type check of every value (with PyTorch's implicit conversions: an `int`
 //! where a `float` or `Scalar` is expected, one `int` for an `int[N]`).
 
+use std::borrow::Cow;
+
 use op_schema::{Argument, BaseType, DefaultValue, FunctionSchema, Type};
 
 use crate::suggest::closest;
 use crate::{DType, Error, Result, Scalar, Value};
 
 /// Binds `args` and `kwargs` to `schema`'s arguments: one value per argument, in schema order.
-pub(crate) fn bind(
+///
+/// The common case, every argument given positionally with exactly its schema type, borrows the
+/// caller's values instead of copying them.
+pub(crate) fn bind<'a>(
     op: &str,
     schema: &FunctionSchema,
-    args: &[Value],
+    args: &'a [Value],
     kwargs: &[(&str, Value)],
-) -> Result<Vec<Value>> {
+) -> Result<Cow<'a, [Value]>> {
     let params = schema.arguments();
-    // The common case, every argument given positionally, binds without the slot table.
     if kwargs.is_empty() && args.len() == params.len() && params.iter().all(|p| !p.kwarg_only) {
+        if params.iter().zip(args).all(|(p, v)| fits_exactly(&p.ty, v)) {
+            return Ok(Cow::Borrowed(args));
+        }
         return params
             .iter()
             .zip(args)
             .map(|(param, value)| coerce(op, param, value))
-            .collect();
+            .collect::<Result<Vec<_>>>()
+            .map(Cow::Owned);
     }
     let positional = params.iter().take_while(|p| !p.kwarg_only).count();
     if args.len() > positional {
@@ -54,7 +62,7 @@ pub(crate) fn bind(
         }
         slots[index] = Some(coerce(op, &params[index], value)?);
     }
-    params
+    let bound: Result<Vec<Value>> = params
         .iter()
         .zip(slots)
         .map(|(param, slot)| match slot {
@@ -69,7 +77,34 @@ pub(crate) fn bind(
                 }),
             },
         })
-        .collect()
+        .collect();
+    bound.map(Cow::Owned)
+}
+
+/// Whether a value already is of `ty` as binding would leave it (no conversion needed).
+fn fits_exactly(ty: &Type, value: &Value) -> bool {
+    use BaseType as B;
+    match (ty, value) {
+        (Type::Optional(_), Value::None) => true,
+        (Type::Optional(inner), v) => fits_exactly(inner, v),
+        (Type::Base(B::Tensor), Value::Tensor(_))
+        | (Type::Base(B::Int | B::SymInt), Value::Int(_))
+        | (Type::Base(B::Float), Value::Float(_))
+        | (Type::Base(B::Bool), Value::Bool(_))
+        | (Type::Base(B::Str), Value::Str(_))
+        | (Type::Base(B::Scalar), Value::Scalar(_))
+        | (Type::Base(B::ScalarType), Value::ScalarType(_))
+        | (Type::Base(B::Device), Value::Device(_)) => true,
+        (Type::List { elem, .. }, v) => matches!(
+            (&**elem, v),
+            (Type::Base(B::Tensor), Value::TensorList(_))
+                | (Type::Optional(_), Value::OptionalTensorList(_))
+                | (Type::Base(B::Int | B::SymInt), Value::IntList(_))
+                | (Type::Base(B::Float), Value::FloatList(_))
+                | (Type::Base(B::Bool), Value::BoolList(_))
+        ),
+        _ => false,
+    }
 }
 
 fn coerce(op: &str, param: &Argument, value: &Value) -> Result<Value> {

@@ -30,12 +30,12 @@ impl OpHandle<'_> {
         let schema = self.schema();
         match self.variant {
             Variant::Declared => {
-                let mut bound = bind(&entry.name, schema, args, kwargs)?;
-                call_declared(entry, &mut bound)
+                let bound = bind(&entry.name, schema, args, kwargs)?;
+                call_declared(entry, &bound)
             }
             Variant::Out => {
                 let name = entry.out_name.as_deref().unwrap_or(&entry.name);
-                let bound = bind(name, schema, args, kwargs)?;
+                let bound = bind(name, schema, args, kwargs)?.into_owned();
                 call_out(entry, name, bound)
             }
         }
@@ -93,7 +93,7 @@ fn key_of<'a>(
     key.finish(&entry.name)
 }
 
-fn call_declared(entry: &OpEntry, args: &mut [Value]) -> Result<Vec<Value>> {
+fn call_declared(entry: &OpEntry, args: &[Value]) -> Result<Vec<Value>> {
     let kernel = entry.kernel(key_of(entry, args, &[])?)?;
     let boxed = entry.def.boxed;
     if kernel.style == KernelStyle::Functional || entry.out_schema.is_none() {
@@ -224,12 +224,12 @@ fn call_out(entry: &OpEntry, name: &str, bound: Vec<Value>) -> Result<Vec<Value>
     match kernel.style {
         KernelStyle::Out => {
             entry.run(kernel, || {
-                boxed(kernel.typed, KernelStyle::Out, &mut args, &mut outs)
+                boxed(kernel.typed, KernelStyle::Out, &args, &mut outs)
             })?;
         }
         KernelStyle::Functional => {
             let results = entry.run(kernel, || {
-                boxed(kernel.typed, KernelStyle::Functional, &mut args, &mut [])
+                boxed(kernel.typed, KernelStyle::Functional, &args, &mut [])
             })?;
             let results = results.into_iter().flat_map(|v| match v {
                 Value::TensorList(ts) => ts,

@@ -428,7 +428,7 @@ fn run_kernel(
     args: &[Value],
 ) -> Result<Vec<Tensor>> {
     let entry = op.entry();
-    let mut bound = bind(&entry.name, &entry.schema, args, &[])?;
+    let bound = bind(&entry.name, &entry.schema, args, &[])?;
     let boxed = entry.def.boxed;
     if kernel.style == KernelStyle::Out && entry.out_schema.is_some() {
         let shape = entry
@@ -440,12 +440,12 @@ fn run_kernel(
             .map(crate::call::alloc)
             .collect::<Result<Vec<_>>>()?;
         entry.run(kernel, || {
-            boxed(kernel.typed, KernelStyle::Out, &mut bound, &mut outs)
+            boxed(kernel.typed, KernelStyle::Out, &bound, &mut outs)
         })?;
         Ok(outs)
     } else {
         Ok(result_tensors(&entry.run(kernel, || {
-            boxed(kernel.typed, kernel.style, &mut bound, &mut [])
+            boxed(kernel.typed, kernel.style, &bound, &mut [])
         })?))
     }
 }

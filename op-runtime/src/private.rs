@@ -184,24 +184,6 @@ from_value! {
     Option<&'a [f64]>, "float[]?": Value::FloatList(v) => Some(v.as_slice()), Value::None => None;
 }
 
-/// A bound `Tensor(a!)` argument as `&mut Tensor`.
-#[inline]
-pub fn tensor_mut(value: &mut Value) -> Result<&mut Tensor> {
-    match value {
-        Value::Tensor(t) => Ok(t),
-        other => Err(mismatch("Tensor(a!)", other)),
-    }
-}
-
-/// A bound `Tensor(a!)[]` argument as `&mut [Tensor]`.
-#[inline]
-pub fn tensor_list_mut(value: &mut Value) -> Result<&mut [Tensor]> {
-    match value {
-        Value::TensorList(t) => Ok(t.as_mut_slice()),
-        other => Err(mismatch("Tensor(a!)[]", other)),
-    }
-}
-
 /// [`prepare_out`] for a `Tensor(a!)[]` output: one tensor per inferred result.
 pub fn prepare_out_list(op: &str, arg: &str, outs: &mut [Tensor], metas: &[Meta]) -> Result<()> {
     if outs.len() != metas.len() {

@@ -51,11 +51,12 @@ pub enum KernelStyle {
 /// The boxed entry point of an op, generated once per op by `#[custom_op]`: it reads the bound
 /// arguments, calls the typed kernel `typed` (of the Rust type that `style` names) and returns
 /// the op's results. For [`KernelStyle::Out`], `outs` holds the outputs, already checked or
-/// allocated, and the returned list is empty.
+/// allocated, and the returned list is empty. A written (`Tensor(a!)`) argument is passed to the
+/// kernel as a new handle on the caller's storage, so the caller sees the writes.
 pub type BoxedKernelFn = fn(
     typed: &'static (dyn Any + Send + Sync),
     style: KernelStyle,
-    args: &mut [Value],
+    args: &[Value],
     outs: &mut [Tensor],
 ) -> Result<Vec<Value>>;
 

@@ -12,7 +12,7 @@ use op_runtime::{
 fn boxed(
     _: &'static (dyn Any + Send + Sync),
     _: KernelStyle,
-    _: &mut [Value],
+    _: &[Value],
     _: &mut [Tensor],
 ) -> Result<Vec<Value>> {
     Ok(Vec::new())

@@ -1,6 +1,6 @@
 //! `ops::add`, `ops::sub`, `ops::mul`, `ops::div`, each with a `Tensor` and a `Scalar` overload, as
 //! in PyTorch: broadcasting, and PyTorch's type promotion ([`DType::promote`] between tensors; a
-//! scalar only raises the category, see [`scalar_result_dtype`]).
+//! scalar only raises the category, see `scalar_result_dtype`).
 //!
 //! Floats compute in f32 lanes (f64 for f64) and round once to the result dtype, so results are
 //! correctly rounded — exact to ½ ULP of the result dtype — except `alpha ≠ 1`, which is one fused

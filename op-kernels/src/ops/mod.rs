@@ -53,14 +53,14 @@
 //! [`DType::promote`]: op_runtime::DType::promote
 
 pub(crate) mod access;
-mod arithmetic;
+pub mod arithmetic;
 mod dims;
 pub(crate) mod integer;
-mod matrix;
-mod norm;
-mod reduce;
-mod softmax_ops;
-mod unary;
+pub mod matrix;
+pub mod norm;
+pub mod reduce;
+pub mod softmax_ops;
+pub mod unary;
 
 pub use arithmetic::*;
 pub use matrix::*;

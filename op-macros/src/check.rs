@@ -482,18 +482,16 @@ pub fn dtypes(sig: &KernelSig, options: &Options) -> syn::Result<DTypes> {
     }
 }
 
-/// A Rust identifier for a schema name (`self` → `self_`, keywords raw).
+/// A Rust identifier for a schema name: keywords become raw identifiers (`type` → `r#type`),
+/// and the few that cannot be raw (`self`, `Self`, `crate`, `super`, `_`) take a trailing underscore
+/// (`self` → `self_`), which `sig.rs` reads back.
 pub fn rust_ident(name: &str) -> Ident {
     match name {
-        "self" => format_ident!("self_"),
-        "type" | "in" | "fn" | "match" | "move" | "ref" | "loop" | "where" | "mod" | "use"
-        | "impl" | "trait" | "struct" | "enum" | "let" | "for" | "if" | "else" | "while"
-        | "return" | "static" | "const" | "pub" | "box" | "async" | "await" | "dyn" | "mut"
-        | "extern" | "crate" | "super" | "true" | "false" | "as" | "break" | "continue"
-        | "unsafe" | "yield" | "gen" | "try" | "macro" | "abstract" | "become" | "do" | "final"
-        | "override" | "priv" | "typeof" | "unsized" | "virtual" => {
-            Ident::new_raw(name, Span::call_site())
-        }
-        _ => format_ident!("{}", name),
+        "self" | "Self" | "crate" | "super" | "_" => format_ident!("{}_", name),
+        _ => match syn::parse_str::<Ident>(name) {
+            Ok(_) => format_ident!("{}", name),
+            // syn refuses keywords as plain identifiers; they are fine as raw ones.
+            Err(_) => Ident::new_raw(name, Span::call_site()),
+        },
     }
 }

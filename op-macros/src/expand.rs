@@ -311,27 +311,7 @@ fn out_wrapper(plan: &Plan, outs: &[Slot], k: &TokenStream) -> TokenStream {
             quote!(#p::prepare_out(self::NAME, #oname, #ident, &#m)?;)
         }
     });
-    let mut overlap_outs = Vec::new();
-    let mut overlap_ins = Vec::new();
-    for o in outs {
-        let (i, n) = (&o.ident, &o.name);
-        overlap_outs.push(match o.canon {
-            Canon::TensorListMut => quote!(__outs.extend(#i.iter().map(|__t| (#n, __t)));),
-            _ => quote!(__outs.push((#n, &*#i));),
-        });
-    }
-    for a in &plan.args {
-        let (i, n) = (&a.ident, &a.name);
-        overlap_ins.push(match a.canon {
-            Canon::Tensor | Canon::TensorMut => quote!(__ins.push((#n, &*#i));),
-            Canon::OptTensor => quote!(__ins.extend(#i.map(|__t| (#n, __t)));),
-            Canon::TensorList | Canon::TensorListMut => {
-                quote!(__ins.extend(#i.iter().map(|__t| (#n, __t)));)
-            }
-            Canon::OptTensorList => quote!(__ins.extend(#i.iter().flatten().map(|__t| (#n, __t)));),
-            _ => quote!(),
-        });
-    }
+    let overlap_check = overlap_check(plan, outs, k);
     let copies = outs.iter().enumerate().map(|(i, o)| {
         let ident = &o.ident;
         let oname = &o.name;
@@ -355,13 +335,7 @@ fn out_wrapper(plan: &Plan, outs: &[Slot], k: &TokenStream) -> TokenStream {
             let __kernel = __op.kernel_for(__key.finish(self::NAME)?)?;
             #infer
             #(#prepare)*
-            {
-                let mut __outs: ::std::vec::Vec<(&str, &#p::Tensor)> = ::std::vec::Vec::new();
-                let mut __ins: ::std::vec::Vec<(&str, &#p::Tensor)> = ::std::vec::Vec::new();
-                #(#overlap_outs)*
-                #(#overlap_ins)*
-                #p::check_overlap(self::NAME, &__outs, &__ins)?;
-            }
+            #overlap_check
             match __kernel.style {
                 #p::KernelStyle::Out => {
                     let __f = __kernel.typed::<self::OutKernel>()?;
@@ -374,6 +348,57 @@ fn out_wrapper(plan: &Plan, outs: &[Slot], k: &TokenStream) -> TokenStream {
                     ::core::result::Result::Ok(())
                 }
             }
+        }
+    }
+}
+
+/// The out wrapper's check that no output overlaps an input or another output. With only plain
+/// tensors (the common case) the lists are arrays; optional and list arguments need a `Vec`.
+fn overlap_check(plan: &Plan, outs: &[Slot], k: &TokenStream) -> TokenStream {
+    let p = quote!(#k::__private);
+    let plain = |c: &Canon| matches!(c, Canon::Tensor | Canon::TensorMut);
+    let tensors = |slots: &[Slot]| -> Vec<TokenStream> {
+        slots
+            .iter()
+            .filter(|s| plain(&s.canon))
+            .map(|s| {
+                let (i, n) = (&s.ident, &s.name);
+                quote!((#n, &*#i))
+            })
+            .collect()
+    };
+    if outs.iter().all(|o| plain(&o.canon))
+        && plan
+            .args
+            .iter()
+            .all(|a| plain(&a.canon) || !a.canon.is_tensor_like())
+    {
+        let (o, i) = (tensors(outs), tensors(&plan.args));
+        return quote!(#p::check_overlap(self::NAME, &[#(#o),*], &[#(#i),*])?;);
+    }
+    let push = |target: TokenStream, s: &Slot| {
+        let (i, n) = (&s.ident, &s.name);
+        match s.canon {
+            Canon::Tensor | Canon::TensorMut => quote!(#target.push((#n, &*#i));),
+            Canon::OptTensor => quote!(#target.extend(#i.map(|__t| (#n, __t)));),
+            Canon::TensorList | Canon::TensorListMut => {
+                quote!(#target.extend(#i.iter().map(|__t| (#n, __t)));)
+            }
+            Canon::OptTensorList => {
+                quote!(#target.extend(#i.iter().flatten().map(|__t| (#n, __t)));)
+            }
+            _ => quote!(),
+        }
+    };
+    let pushes_out = outs.iter().map(|o| push(quote!(__outs), o));
+    let pushes_in = plan.args.iter().map(|a| push(quote!(__ins), a));
+    quote! {
+        {
+            let mut __outs: ::std::vec::Vec<(&str, &#p::Tensor)> = ::std::vec::Vec::new();
+            let mut __ins: ::std::vec::Vec<(&str, &#p::Tensor)> = ::std::vec::Vec::new();
+            #(#pushes_out)*
+            #(#pushes_in)*
+            #p::check_overlap(self::NAME, &__outs, &__ins)?;
         }
     }
 }

@@ -225,7 +225,8 @@ fn adapter_body(
         (Some(d), Some(elem)) => {
             let rust = d.rust_type(k);
             prelude.extend(quote!(#[allow(non_camel_case_types, dead_code)] type #elem = #rust;));
-            let elem = syn::Ident::new(&elem.to_string(), d.span);
+            let mut elem = elem.clone();
+            elem.set_span(d.span);
             quote_spanned!(d.span=> ::<#elem>)
         }
         _ => quote!(),

@@ -121,10 +121,12 @@ impl KernelSig {
                 }
             };
             let name = ident.to_string();
-            let schema_name = match name.strip_prefix("r#") {
-                Some(raw) => raw.to_string(),
-                None if name == "self_" => "self".to_string(),
-                None => name,
+            let schema_name = match (name.strip_prefix("r#"), name.as_str()) {
+                (Some(raw), _) => raw.to_string(),
+                (None, "self_" | "Self_" | "crate_" | "super_" | "__") => {
+                    name[..name.len() - 1].to_string()
+                }
+                (None, _) => name,
             };
             let ty = (*typed.ty).clone();
             params.push(Param {

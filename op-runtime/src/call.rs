@@ -204,22 +204,13 @@ fn call_out(entry: &OpEntry, name: &str, bound: Vec<Value>) -> Result<Vec<Value>
     for ((out, meta), out_name) in outs.iter_mut().zip(&metas).zip(&out_names) {
         prepare_out(name, out_name, out, meta)?;
     }
-    let mut inputs: Vec<(String, &Tensor)> = Vec::new();
+    let mut inputs: Vec<(&str, &Tensor)> = Vec::new();
     for (param, value) in entry.schema.arguments().iter().zip(&args) {
-        value.for_each_tensor(&mut |t| inputs.push((param.name.clone(), t)));
+        value.for_each_tensor(&mut |t| inputs.push((param.name.as_str(), t)));
     }
-    for (i, out) in outs.iter().enumerate() {
-        if let Some((input, _)) = inputs.iter().find(|(_, t)| out.overlaps(t)) {
-            return Err(overlap(name, &out_names[i], format!("input `{input}`")));
-        }
-        if let Some(j) = (i + 1..outs.len()).find(|&j| out.overlaps(&outs[j])) {
-            return Err(overlap(
-                name,
-                &out_names[i],
-                format!("output `{}`", out_names[j]),
-            ));
-        }
-    }
+    let named_outs: Vec<(&str, &Tensor)> =
+        out_names.iter().map(String::as_str).zip(&outs).collect();
+    check_overlap(name, &named_outs, &inputs)?;
     let boxed = entry.def.boxed;
     match kernel.style {
         KernelStyle::Out => {
@@ -330,10 +321,21 @@ pub fn copy_result(op: &str, arg: &str, out: &mut Tensor, result: &Tensor) -> Re
     out.copy_from(result)
 }
 
-pub(crate) fn overlap(op: &str, output: &str, other: String) -> Error {
-    Error::OutputOverlap {
+/// Checks that no output overlaps an input or another output (an out variant's outputs are
+/// `Tensor(a!)` and its inputs carry no annotation, so no overlap is allowed).
+pub fn check_overlap(op: &str, outs: &[(&str, &Tensor)], inputs: &[(&str, &Tensor)]) -> Result<()> {
+    let overlap = |output: &str, other: String| Error::OutputOverlap {
         op: op.to_string(),
         output: output.to_string(),
         other,
+    };
+    for (i, (name, out)) in outs.iter().enumerate() {
+        if let Some((input, _)) = inputs.iter().find(|(_, t)| out.overlaps(t)) {
+            return Err(overlap(name, format!("input `{input}`")));
+        }
+        if let Some((other, _)) = outs[i + 1..].iter().find(|(_, t)| out.overlaps(t)) {
+            return Err(overlap(name, format!("output `{other}`")));
+        }
     }
+    Ok(())
 }

@@ -164,7 +164,7 @@ pub fn opcheck(op: &OpHandle<'_>, samples: &[Vec<Value>]) -> Report {
         ] {
             push(name, pointwise_variant(&handle, args, derive));
         }
-        push("broadcast", broadcast(&handle, args, &results));
+        push("broadcast", broadcast(&handle, args));
     }
     Report {
         op: entry.name.clone(),
@@ -481,21 +481,19 @@ fn map_tensors(args: &[Value], f: &dyn Fn(&Tensor) -> Result<Tensor>) -> Result<
         .collect()
 }
 
-fn sample_key(op: &OpHandle<'_>, args: &[Value]) -> Option<DType> {
+/// The dtype dispatch would use for a sample: the first tensor's.
+fn sample_dtype(args: &[Value]) -> Option<DType> {
     let mut dtype = None;
-    for (param, value) in op.schema().arguments().iter().zip(args) {
-        let _ = param;
+    for value in args {
         value.for_each_tensor(&mut |t| {
-            if dtype.is_none() {
-                dtype = Some(t.dtype());
-            }
+            dtype.get_or_insert(t.dtype());
         });
     }
     dtype
 }
 
 fn kernel_agrees(op: &OpHandle<'_>, kernel: &'static KernelDef, args: &[Value]) -> Outcome {
-    let Some(sample_dtype) = sample_key(op, args) else {
+    let Some(sample_dtype) = sample_dtype(args) else {
         return Outcome::Skipped("the sample has no tensors".into());
     };
     // The kernel runs on the sample converted to a dtype it accepts (the sample's own if it can).

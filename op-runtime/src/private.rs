@@ -8,7 +8,7 @@ pub use half::{bf16, f16};
 pub use inventory;
 pub use ndarray::{ArrayViewD, ArrayViewMutD};
 
-pub use crate::call::{alloc, copy_result, prepare_out};
+pub use crate::call::{alloc, check_overlap, copy_result, prepare_out};
 pub use crate::dispatch::{DispatchKey, KeyBuilder};
 pub use crate::record::{
     BoxedKernelFn, BoxedShapeFn, KernelDTypes, KernelDef, KernelStyle, OpDef, SourceLocation,
@@ -110,19 +110,6 @@ pub fn arity(op: &str, expected: usize, given: usize) -> Error {
     Error::Internal(format!(
         "`{op}` expects {expected} bound values, got {given}"
     ))
-}
-
-/// Checks that no output overlaps an input or another output.
-pub fn check_overlap(op: &str, outs: &[(&str, &Tensor)], inputs: &[(&str, &Tensor)]) -> Result<()> {
-    for (i, (name, out)) in outs.iter().enumerate() {
-        if let Some((input, _)) = inputs.iter().find(|(_, t)| out.overlaps(t)) {
-            return Err(crate::call::overlap(op, name, format!("input `{input}`")));
-        }
-        if let Some((other, _)) = outs[i + 1..].iter().find(|(_, t)| out.overlaps(t)) {
-            return Err(crate::call::overlap(op, name, format!("output `{other}`")));
-        }
-    }
-    Ok(())
 }
 
 /// The `Meta` of each tensor in a list.

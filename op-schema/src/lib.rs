@@ -80,4 +80,5 @@ pub use ast::{Argument, FunctionSchema, OperatorName, Return};
 pub use default::DefaultValue;
 pub use error::{ErrorKind, SchemaError};
 pub use kind::SchemaKind;
+pub use suggest::edit_distance;
 pub use types::{BaseType, Type};

@@ -81,8 +81,14 @@ pub(crate) fn similar_type(name: &str) -> Option<&'static str> {
 }
 
 /// Optimal string alignment distance: Levenshtein plus swaps of neighbours
-/// (`Tenosr`), which are the commonest typo.
-pub(crate) fn edit_distance(a: &str, b: &str) -> usize {
+/// (`Tenosr`), which are the commonest typo. Also what the runtime's "did you
+/// mean" for op and argument names uses.
+///
+/// ```
+/// assert_eq!(op_schema::edit_distance("alpah", "alpha"), 1);
+/// assert_eq!(op_schema::edit_distance("kitten", "sitting"), 3);
+/// ```
+pub fn edit_distance(a: &str, b: &str) -> usize {
     let a: Vec<char> = a.chars().collect();
     let b: Vec<char> = b.chars().collect();
     let mut rows = vec![vec![0usize; b.len() + 1]; a.len() + 1];

@@ -8,11 +8,13 @@
 //! rms_norm, layer_norm, matmul, linear.
 
 use op_macros::kernel;
-use op_runtime::{DType, Error, Result, Scalar, Tensor};
+use op_runtime::{DType, Error, Meta, Result, Scalar, Tensor};
 
 use super::elementwise::{Binary, Unary, binary, contiguous, unary};
 use super::reduce::{Reduction, reduce};
 use super::rows;
+use crate::ops::dims::{reduced_dims, wrap_dim};
+use crate::ops::norm::check_shapes;
 use crate::ops::{
     abs, add_scalar, add_tensor, div_scalar, div_tensor, exp, gelu, layer_norm, linear, log,
     log_softmax, matmul, mean, mul_scalar, mul_tensor, neg, relu, rms_norm, sigmoid, silu, softmax,
@@ -149,38 +151,39 @@ pub fn div_scalar_cuda(self_: &Tensor, other: Scalar, out: &mut Tensor) -> Resul
     unary(Unary::Scale, self_, out, (1.0 / other.to_f64()) as f32)
 }
 
-/// The one dimension a reduction runs over (`None`: all of them), or an error for several.
+/// The one dimension a reduction runs over (`None`: all of them), or an error for several. The
+/// dims are read as on the CPU (`ops::dims`); the CUDA kernels reduce one dim or all.
 fn reduced_dim(
     op: &str,
     x: &Tensor,
     dim: Option<&[i64]>,
     dtype: Option<DType>,
 ) -> Result<Option<usize>> {
-    if let Some(d) = dtype.filter(|&d| d != x.dtype()) {
-        return Err(Error::UnsupportedDType {
-            dtype: d,
-            context: format!("{op} on CUDA with a dtype= other than the input's; convert first"),
-        });
-    }
-    let ndim = x.dim() as i64;
-    let wrap = |d: i64| {
-        let w = if d < 0 { d + ndim } else { d };
-        usize::try_from(w)
-            .ok()
-            .filter(|_| w < ndim.max(1))
-            .ok_or(Error::DimOutOfRange {
-                dim: d as isize,
-                ndim: x.dim(),
-            })
-    };
-    match dim {
-        None | Some([]) => Ok(None),
-        Some(&[d]) => wrap(d).map(Some),
-        Some(dims) if dims.len() as i64 == ndim => Ok(None),
-        Some(dims) => Err(Error::InvalidArgument(format!(
-            "{op} on CUDA reduces over one dimension or all of them, not {dims:?}; reduce one \
+    same_dtype(op, x, dtype)?;
+    let reduced = reduced_dims(op, dim, x.dim())?;
+    let mut chosen = reduced
+        .iter()
+        .enumerate()
+        .filter(|&(_, &r)| r)
+        .map(|(i, _)| i);
+    match (chosen.next(), chosen.next()) {
+        _ if reduced.iter().all(|&r| r) => Ok(None),
+        (Some(d), None) => Ok(Some(d)),
+        _ => Err(Error::InvalidArgument(format!(
+            "{op} on CUDA reduces over one dimension or all of them, not {dim:?}; reduce one \
              dimension at a time"
         ))),
+    }
+}
+
+/// The CUDA kernels compute in the input's dtype: a different `dtype=` is refused.
+fn same_dtype(op: &str, x: &Tensor, dtype: Option<DType>) -> Result<()> {
+    match dtype.filter(|&d| d != x.dtype()) {
+        Some(d) => Err(Error::UnsupportedDType {
+            dtype: d,
+            context: format!("{op} on CUDA with a dtype= other than the input's; convert first"),
+        }),
+        None => Ok(()),
     }
 }
 
@@ -213,7 +216,8 @@ pub fn mean_cuda(
 }
 
 fn softmax_dim(op: &str, x: &Tensor, dim: i64, dtype: Option<DType>) -> Result<usize> {
-    reduced_dim(op, x, Some(&[dim]), dtype).map(|d| d.unwrap_or(0))
+    same_dtype(op, x, dtype)?;
+    wrap_dim(dim, x.dim())
 }
 
 /// `ops::softmax.int` on CUDA.
@@ -240,22 +244,22 @@ pub fn log_softmax_cuda(
     rows::softmax(self_, d, true, out)
 }
 
-/// The number of trailing elements `normalized_shape` covers, checked against the input.
-fn normalized_len(op: &str, x: &Tensor, normalized_shape: &[i64]) -> Result<usize> {
-    let shape = x.shape();
-    let k = normalized_shape.len();
-    let trailing = shape.len().checked_sub(k).map(|s| &shape[s..]);
-    match trailing {
-        Some(t) if t.iter().zip(normalized_shape).all(|(&a, &b)| a as i64 == b) => {
-            Ok(t.iter().product())
-        }
-        _ => Err(Error::ShapeMismatch {
-            context: format!(
-                "{op}: normalized_shape {normalized_shape:?} is not the trailing shape of the \
-                 input {shape:?}"
-            ),
-        }),
-    }
+/// The number of trailing elements `normalized_shape` covers, after the CPU op's checks of the
+/// input, `weight` and `bias` against it.
+fn normalized_len(
+    op: &str,
+    x: &Tensor,
+    normalized_shape: &[i64],
+    weight: Option<&Tensor>,
+    bias: Option<&Tensor>,
+) -> Result<usize> {
+    let (w, b) = (weight.map(Meta::from), bias.map(Meta::from));
+    check_shapes(
+        op,
+        x.shape(),
+        normalized_shape,
+        [("weight", w.as_ref()), ("bias", b.as_ref())],
+    )
 }
 
 /// `ops::rms_norm` on CUDA (`eps` defaults to f32's machine epsilon, as on the CPU).
@@ -267,7 +271,7 @@ pub fn rms_norm_cuda(
     eps: Option<f64>,
     out: &mut Tensor,
 ) -> Result<()> {
-    let cols = normalized_len("ops::rms_norm", input, normalized_shape)?;
+    let cols = normalized_len("ops::rms_norm", input, normalized_shape, weight, None)?;
     let eps = eps.unwrap_or(f64::from(f32::EPSILON));
     rows::rms_norm(input, cols, weight, eps, out)
 }
@@ -284,7 +288,7 @@ pub fn layer_norm_cuda(
     out: &mut Tensor,
 ) -> Result<()> {
     let _ = cudnn_enable;
-    let cols = normalized_len("ops::layer_norm", input, normalized_shape)?;
+    let cols = normalized_len("ops::layer_norm", input, normalized_shape, weight, bias)?;
     rows::layer_norm(input, cols, weight, bias, eps, out)
 }
 

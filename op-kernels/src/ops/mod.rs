@@ -54,7 +54,7 @@
 
 pub(crate) mod access;
 pub mod arithmetic;
-mod dims;
+pub(crate) mod dims;
 pub(crate) mod integer;
 pub mod matrix;
 pub mod norm;

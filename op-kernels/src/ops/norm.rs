@@ -17,7 +17,7 @@ use crate::simd::rows;
 
 /// PyTorch's checks of `normalized_shape`, `weight` and `bias` against the input; returns the
 /// normalised row length.
-fn check_shapes(
+pub(crate) fn check_shapes(
     op: &str,
     input: &[usize],
     normalized_shape: &[i64],

@@ -109,11 +109,10 @@ pub(super) fn pointwise_variant(
 
 /// Pointwise ops with several tensors: one argument replaced by a broadcast view of its first
 /// element must equal the same values materialised.
-pub(super) fn broadcast(op: &OpHandle<'_>, args: &[Value], results: &[Value]) -> Outcome {
+pub(super) fn broadcast(op: &OpHandle<'_>, args: &[Value]) -> Outcome {
     if !op.is_pointwise() {
         return Outcome::Skipped("broadcasting is checked for pointwise ops only".into());
     }
-    let _ = results;
     let Some(shape) = args
         .iter()
         .filter_map(Value::as_tensor)
@@ -133,9 +132,7 @@ pub(super) fn broadcast(op: &OpHandle<'_>, args: &[Value], results: &[Value]) ->
             .as_tensor()
             .ok_or_else(|| Error::Internal("not a tensor".into()))?;
         let first = derive_single_element(t)?;
-        let broadcast = first
-            .reshape(&vec![1; shape.len()].to_vec())?
-            .broadcast_to(&shape)?;
+        let broadcast = first.reshape(&vec![1; shape.len()])?.broadcast_to(&shape)?;
         let materialised = broadcast.contiguous()?;
         let mut with_view = args.to_vec();
         with_view[index] = Value::Tensor(broadcast);

@@ -137,11 +137,7 @@ impl Tensor {
         let (data, offset) = array.into_raw_vec_and_offset();
         // ndarray's owned arrays keep every element inside their vector, so this layout fits the
         // storage; `view` and the copies check again before touching memory.
-        let layout = Layout {
-            shape,
-            strides,
-            offset: offset.unwrap_or(0),
-        };
+        let layout = Layout::new(shape, strides, offset.unwrap_or(0));
         Tensor::from_parts(Storage::from_vec(data), layout, T::DTYPE)
     }
 

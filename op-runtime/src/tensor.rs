@@ -47,13 +47,20 @@ pub struct Tensor {
     storage: Storage,
     layout: Layout,
     dtype: DType,
+    /// `layout.is_contiguous()`, computed once: every kernel asks through `as_slice`, on the
+    /// dispatch hot path, and walking the dimensions each time cost more than the rest of that
+    /// check. Kept here rather than in `Layout` so that a `Tensor` stays under 128 bytes (larger
+    /// moves become `memcpy` calls).
+    contiguous: bool,
 }
 
 impl Tensor {
     /// A tensor from its parts; the layout must fit the storage (checked where memory is touched).
+    #[inline]
     pub(crate) fn from_parts(storage: Storage, layout: Layout, dtype: DType) -> Tensor {
         Tensor {
             storage,
+            contiguous: layout.is_contiguous(),
             layout,
             dtype,
         }
@@ -61,11 +68,7 @@ impl Tensor {
 
     /// The same storage and dtype with another layout.
     pub(crate) fn with_layout(&self, layout: Layout) -> Tensor {
-        Tensor {
-            storage: self.storage.clone(),
-            layout,
-            dtype: self.dtype,
-        }
+        Tensor::from_parts(self.storage.clone(), layout, self.dtype)
     }
 
     pub(crate) fn layout(&self) -> &Layout {
@@ -73,32 +76,38 @@ impl Tensor {
     }
 
     /// The element type.
+    #[inline]
     pub fn dtype(&self) -> DType {
         self.dtype
     }
 
     /// Sizes, outermost first; empty for a 0-dimensional (scalar) tensor.
+    #[inline]
     pub fn shape(&self) -> &[usize] {
-        &self.layout.shape
+        self.layout.shape()
     }
 
     /// Strides in elements, one per dimension: zero for broadcast dimensions, negative for
     /// flipped ones.
+    #[inline]
     pub fn strides(&self) -> &[isize] {
-        &self.layout.strides
+        self.layout.strides()
     }
 
     /// The storage index, in elements, of the first element.
+    #[inline]
     pub fn offset(&self) -> usize {
         self.layout.offset
     }
 
     /// Number of elements (the product of the shape; 1 for a scalar).
+    #[inline]
     pub fn numel(&self) -> usize {
         self.layout.numel()
     }
 
     /// Number of dimensions.
+    #[inline]
     pub fn dim(&self) -> usize {
         self.layout.ndim()
     }
@@ -113,28 +122,32 @@ impl Tensor {
     /// ```
     pub fn size(&self, dim: isize) -> Result<usize> {
         let d = layout::wrap_dim(dim, self.dim())?;
-        Ok(self.layout.shape[d])
+        Ok(self.layout.shape()[d])
     }
 
     /// Size of the elements in bytes: `numel() * dtype().size_in_bytes()`.
+    #[inline]
     pub fn nbytes(&self) -> usize {
         self.numel() * self.dtype.size_in_bytes()
     }
 
     /// The device the data lives on.
+    #[inline]
     pub fn device(&self) -> Device {
         self.storage.device()
     }
 
     /// The shared storage.
+    #[inline]
     pub fn storage(&self) -> &Storage {
         &self.storage
     }
 
     /// Whether the elements are laid out row-major without gaps (PyTorch's `is_contiguous`:
     /// strides of size-1 dimensions do not matter; empty tensors are contiguous).
+    #[inline]
     pub fn is_contiguous(&self) -> bool {
-        self.layout.is_contiguous()
+        self.contiguous
     }
 
     /// Whether both tensors view the same storage (whether or not their elements intersect).

@@ -174,3 +174,14 @@ fn errors_stay_small() {
         std::mem::size_of::<Error>()
     );
 }
+
+#[test]
+fn tensors_stay_small() {
+    // Tensors are moved on every call (into results, values and guards); past 128 bytes a move
+    // becomes a `memcpy` call.
+    assert!(
+        std::mem::size_of::<op_runtime::Tensor>() < 128,
+        "Tensor is {} bytes",
+        std::mem::size_of::<op_runtime::Tensor>()
+    );
+}

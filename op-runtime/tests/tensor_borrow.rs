@@ -180,3 +180,22 @@ fn racing_readers_and_writers_never_both_win() {
         !t.storage().is_borrowed(BorrowKind::Read) && !t.storage().is_borrowed(BorrowKind::Write)
     );
 }
+
+#[test]
+fn only_handle_writes_freely_until_shared() {
+    // The only handle writes without the borrow flag (nothing else can reach the bytes); once a
+    // clone exists, the flag decides again, and dropping the clone makes the handle unique again.
+    let mut t = Tensor::zeros(&[4], DType::F32, Device::Cpu).unwrap();
+    t.as_mut_slice::<f32>().unwrap()[0] = 1.0;
+    let shared = t.clone();
+    let reading = shared.as_slice::<f32>().unwrap();
+    assert_eq!(
+        t.as_mut_slice::<f32>().unwrap_err(),
+        writing_while_reading()
+    );
+    assert_eq!(reading[0], 1.0);
+    drop(reading);
+    drop(shared);
+    t.as_mut_slice::<f32>().unwrap()[1] = 2.0;
+    assert_eq!(t.to_vec::<f32>().unwrap(), vec![1.0, 2.0, 0.0, 0.0]);
+}

@@ -122,11 +122,7 @@ impl Tensor {
     /// assert_eq!(s.item::<f64>().unwrap(), 2.5);
     /// ```
     pub fn scalar<T: Element>(value: T) -> Tensor {
-        let layout = Layout {
-            shape: Default::default(),
-            strides: Default::default(),
-            offset: 0,
-        };
+        let layout = Layout::new(Default::default(), Default::default(), 0);
         Tensor::from_parts(Storage::from_vec(vec![value]), layout, T::DTYPE)
     }
 

@@ -19,20 +19,33 @@ impl Tensor {
     }
 
     /// What `as_slice` and `as_mut_slice` require besides the CPU (which the storage checks): the
-    /// dtype and contiguity. Returns the element range within the storage.
+    /// dtype and contiguity. Returns the element range within the storage. Inlined into every
+    /// kernel's slice access, so the error paths live out of line.
     #[inline]
     fn contiguous_range<T: Element>(&self) -> Result<std::ops::Range<usize>> {
-        self.check_dtype::<T>()?;
-        if !self.is_contiguous() {
-            return Err(Error::NotContiguous {
-                shape: self.shape().to_vec(),
-                strides: self.strides().to_vec(),
-            });
+        if T::DTYPE != self.dtype() || !self.is_contiguous() {
+            return Err(self.slice_error(T::DTYPE));
         }
         // An empty tensor's offset is never used (it may point anywhere).
         let n = self.numel();
         let start = if n == 0 { 0 } else { self.offset() };
         Ok(start..start + n)
+    }
+
+    /// Why `as_slice::<T>` refused this tensor (a wrong dtype, else a strided layout).
+    #[cold]
+    #[inline(never)]
+    fn slice_error(&self, wanted: crate::DType) -> Error {
+        if wanted != self.dtype() {
+            return Error::DTypeMismatch {
+                expected: wanted,
+                found: self.dtype(),
+            };
+        }
+        Error::NotContiguous {
+            shape: self.shape().to_vec(),
+            strides: self.strides().to_vec(),
+        }
     }
 
     /// The elements of a contiguous CPU tensor as a slice, in row-major order: what kernels work
@@ -49,6 +62,7 @@ impl Tensor {
     /// assert_eq!(&*x.as_slice::<u8>().unwrap(), &[1, 2, 3, 4]);
     /// assert!(x.as_slice::<i8>().is_err());
     /// ```
+    #[inline]
     pub fn as_slice<T: Element>(&self) -> Result<SliceGuard<'_, T>> {
         let range = self.contiguous_range::<T>()?;
         let data = self.storage().read::<T>()?;
@@ -70,12 +84,16 @@ impl Tensor {
     /// y.as_mut_slice::<f32>().unwrap().copy_from_slice(&[1.0, 2.0, 3.0]);
     /// assert_eq!(y.to_vec::<f32>().unwrap(), vec![1.0, 2.0, 3.0]);
     /// ```
+    #[inline]
     pub fn as_mut_slice<T: Element>(&mut self) -> Result<SliceGuardMut<'_, T>> {
         let range = self.contiguous_range::<T>()?;
-        let data = self.storage().write::<T>()?;
-        if range.end > data.len() {
-            return Err(outside_storage(self, data.len()));
+        // The storage's length in `T`s, as the guard will have it; checked before the guard is
+        // taken, since the error needs `self` again.
+        let len = self.storage.nbytes() / size_of::<T>();
+        if range.end > len {
+            return Err(outside_storage(self, len));
         }
+        let data = self.storage.write_unique::<T>()?;
         Ok(data.map(|all| &mut all[range]))
     }
 

@@ -10,10 +10,13 @@ use crate::{Error, Result};
 
 /// Shape, strides (in elements; zero for broadcast dimensions, negative for flipped ones) and the
 /// element offset of index `[0, 0, ...]`.
+///
+/// Shape and strides are read-only after construction, so that a [`Tensor`](crate::Tensor) can
+/// cache what it derives from them (its contiguity); the offset may move.
 #[derive(Clone, Debug, PartialEq)]
 pub(crate) struct Layout {
-    pub(crate) shape: Dims<usize>,
-    pub(crate) strides: Dims<isize>,
+    shape: Dims<usize>,
+    strides: Dims<isize>,
     pub(crate) offset: usize,
 }
 
@@ -77,6 +80,23 @@ pub(crate) fn contiguous_strides(shape: &[usize]) -> Dims<isize> {
     strides
 }
 
+/// PyTorch's `is_contiguous` of a shape and strides (see [`Layout::is_contiguous`]).
+fn is_contiguous(shape: &[usize], strides: &[isize]) -> bool {
+    let mut expected: isize = 1;
+    for (&size, &stride) in shape.iter().zip(strides.iter()).rev() {
+        if size == 0 {
+            return true;
+        }
+        if size != 1 {
+            if stride != expected {
+                return false;
+            }
+            expected = expected.saturating_mul(size as isize);
+        }
+    }
+    true
+}
+
 fn overflow(shape: &[usize]) -> Error {
     Error::ShapeOverflow {
         shape: shape.to_vec(),
@@ -84,6 +104,17 @@ fn overflow(shape: &[usize]) -> Error {
 }
 
 impl Layout {
+    /// A layout from its parts; the element count must fit in `isize` (callers check it with
+    /// [`checked_numel`] where the shape is new).
+    #[inline]
+    pub(crate) fn new(shape: Dims<usize>, strides: Dims<isize>, offset: usize) -> Layout {
+        Layout {
+            shape,
+            strides,
+            offset,
+        }
+    }
+
     /// A row-major layout of `shape` at offset 0.
     pub(crate) fn contiguous(shape: &[usize]) -> Result<Layout> {
         checked_numel(shape)?;
@@ -102,39 +133,32 @@ impl Layout {
         }
     }
 
+    #[inline]
     pub(crate) fn shape(&self) -> &[usize] {
         &self.shape
     }
 
+    #[inline]
     pub(crate) fn strides(&self) -> &[isize] {
         &self.strides
     }
 
+    #[inline]
     pub(crate) fn ndim(&self) -> usize {
         self.shape.len()
     }
 
     /// Number of elements (fits in `isize`, checked when the layout was made).
+    #[inline]
     pub(crate) fn numel(&self) -> usize {
         self.shape.iter().product()
     }
 
     /// PyTorch's `is_contiguous`: row-major, ignoring the strides of size-1 dimensions; every empty
     /// layout counts as contiguous.
+    #[inline]
     pub(crate) fn is_contiguous(&self) -> bool {
-        let mut expected: isize = 1;
-        for (&size, &stride) in self.shape.iter().zip(self.strides.iter()).rev() {
-            if size == 0 {
-                return true;
-            }
-            if size != 1 {
-                if stride != expected {
-                    return false;
-                }
-                expected = expected.saturating_mul(size as isize);
-            }
-        }
-        true
+        is_contiguous(&self.shape, &self.strides)
     }
 
     /// The smallest and largest storage index of any element, `None` when there are no elements.
@@ -201,18 +225,10 @@ impl Layout {
     /// never used and moving it (say to one past the end of a flipped dimension) could go negative.
     fn with(&self, shape: Dims<usize>, strides: Dims<isize>, offset: isize) -> Result<Layout> {
         if shape.contains(&0) {
-            return Ok(Layout {
-                shape,
-                strides,
-                offset: self.offset,
-            });
+            return Ok(Layout::new(shape, strides, self.offset));
         }
         let offset = usize::try_from(offset).map_err(|_| overflow(&shape))?;
-        Ok(Layout {
-            shape,
-            strides,
-            offset,
-        })
+        Ok(Layout::new(shape, strides, offset))
     }
 
     fn moved_offset(&self, index: usize, stride: isize) -> Result<isize> {
@@ -225,10 +241,10 @@ impl Layout {
 
     pub(crate) fn transpose(&self, dim0: isize, dim1: isize) -> Result<Layout> {
         let (a, b) = (wrap_dim(dim0, self.ndim())?, wrap_dim(dim1, self.ndim())?);
-        let mut out = self.clone();
-        out.shape.swap(a, b);
-        out.strides.swap(a, b);
-        Ok(out)
+        let (mut shape, mut strides) = (self.shape.clone(), self.strides.clone());
+        shape.swap(a, b);
+        strides.swap(a, b);
+        Ok(Layout::new(shape, strides, self.offset))
     }
 
     pub(crate) fn permute(&self, dims: &[isize]) -> Result<Layout> {
@@ -241,7 +257,7 @@ impl Layout {
             )));
         }
         let mut seen = Dims::<usize>::filled(ndim);
-        let mut out = self.clone();
+        let (mut shape, mut strides) = (self.shape.clone(), self.strides.clone());
         for (i, &dim) in dims.iter().enumerate() {
             let d = wrap_dim(dim, ndim)?;
             if seen[d] != 0 {
@@ -251,10 +267,10 @@ impl Layout {
                 )));
             }
             seen[d] = 1;
-            out.shape[i] = self.shape[d];
-            out.strides[i] = self.strides[d];
+            shape[i] = self.shape[d];
+            strides[i] = self.strides[d];
         }
-        Ok(out)
+        Ok(Layout::new(shape, strides, self.offset))
     }
 
     pub(crate) fn narrow(&self, dim: isize, start: isize, length: usize) -> Result<Layout> {
@@ -362,11 +378,11 @@ impl Layout {
             return Ok(self.clone());
         }
         let offset = self.moved_offset(size - 1, self.strides[d])?;
-        let mut out = self.with(self.shape.clone(), self.strides.clone(), offset)?;
-        out.strides[d] = self.strides[d]
+        let mut strides = self.strides.clone();
+        strides[d] = self.strides[d]
             .checked_neg()
             .ok_or_else(|| overflow(&self.shape))?;
-        Ok(out)
+        self.with(self.shape.clone(), strides, offset)
     }
 
     /// PyTorch's `expand`: `sizes` has at least `ndim` entries, aligned at the end; `-1` keeps a
@@ -412,11 +428,7 @@ impl Layout {
             strides[i] = stride;
         }
         checked_numel(&shape)?;
-        Ok(Layout {
-            shape,
-            strides,
-            offset: self.offset,
-        })
+        Ok(Layout::new(shape, strides, self.offset))
     }
 
     /// Removes dimension `dim` if its size is 1 (PyTorch's `squeeze(dim)`); otherwise unchanged.
@@ -432,11 +444,11 @@ impl Layout {
 
     fn keep_dims(&self, keep: impl Fn(usize, usize) -> bool) -> Layout {
         let kept = || (0..self.ndim()).filter(|&k| keep(k, self.shape[k]));
-        Layout {
-            shape: kept().map(|k| self.shape[k]).collect(),
-            strides: kept().map(|k| self.strides[k]).collect(),
-            offset: self.offset,
-        }
+        Layout::new(
+            kept().map(|k| self.shape[k]).collect(),
+            kept().map(|k| self.strides[k]).collect(),
+            self.offset,
+        )
     }
 
     /// Inserts a size-1 dimension at `dim` (which may be `ndim`, or negative counting from
@@ -460,22 +472,14 @@ impl Layout {
             shape[k] = size;
             strides[k] = st;
         }
-        Ok(Layout {
-            shape,
-            strides,
-            offset: self.offset,
-        })
+        Ok(Layout::new(shape, strides, self.offset))
     }
 
     /// The layout of `shape` over the same elements without copying, if the strides allow it:
     /// PyTorch's `computeStride`. `None` when a copy is needed.
     pub(crate) fn view(&self, shape: &[usize]) -> Option<Layout> {
         let strides = compute_view_strides(&self.shape, &self.strides, shape)?;
-        Some(Layout {
-            shape: Dims::from_slice(shape),
-            strides,
-            offset: self.offset,
-        })
+        Some(Layout::new(Dims::from_slice(shape), strides, self.offset))
     }
 }
 
@@ -583,11 +587,7 @@ mod tests {
     use super::*;
 
     fn layout(shape: &[usize], strides: &[isize], offset: usize) -> Layout {
-        Layout {
-            shape: Dims::from_slice(shape),
-            strides: Dims::from_slice(strides),
-            offset,
-        }
+        Layout::new(Dims::from_slice(shape), Dims::from_slice(strides), offset)
     }
 
     #[test]

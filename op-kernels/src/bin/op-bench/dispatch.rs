@@ -43,7 +43,7 @@ fn time_ns(rounds: usize, iters: usize, f: &mut dyn FnMut()) -> f64 {
     samples[samples.len() / 2]
 }
 
-pub fn run(json: bool) -> Result<()> {
+pub fn run(json: bool, quick: bool) -> Result<()> {
     let registry = Registry::global()?;
     let handle = registry.find("bench::mul3")?;
     let x = Tensor::from_vec(vec![1.0f32; 8], &[8])?;
@@ -78,7 +78,7 @@ pub fn run(json: bool) -> Result<()> {
         );
     };
     // Interleaved rounds, so a burst of noise hits every path alike.
-    let (rounds, iters) = (31, 20_000);
+    let (rounds, iters) = if quick { (5, 2_000) } else { (31, 20_000) };
     let mut results = [Vec::new(), Vec::new(), Vec::new(), Vec::new()];
     for _ in 0..rounds {
         results[0].push(time_ns(1, iters, &mut direct));

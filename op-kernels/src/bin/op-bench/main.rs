@@ -48,7 +48,7 @@ fn main() {
     }
     let run = |part: &str| only.as_deref().is_none_or(|o| o == part);
     if run("dispatch")
-        && let Err(e) = dispatch::run(json)
+        && let Err(e) = dispatch::run(json, args.iter().any(|a| a == "--quick"))
     {
         eprintln!("op-bench: dispatch rows failed: {e}");
         std::process::exit(1);

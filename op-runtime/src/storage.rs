@@ -12,8 +12,8 @@
 //! alignment 64 would make std call `posix_memalign` and then `memset` every byte, touching every
 //! page of an output before the kernel does); small ones from `malloc` with their bytes zeroed by
 //! hand; blocks of up to 256 bytes are recycled through a small per-thread cache
-//! (`storage/block_cache.rs`). Storage can also *adopt* a `Vec<T>` without copying; it is then given back to `Vec`'s own
-//! deallocation with its original type, length and capacity. Device memory belongs to the
+//! (`storage/block_cache.rs`). Storage can also *adopt* a `Vec<T>` without copying; it is then
+//! given back to `Vec`'s own deallocation with its original type, length and capacity. Device memory belongs to the
 //! [`DeviceBackend`] of its kind and is returned to it.
 //!
 //! # The borrow rule

@@ -31,28 +31,49 @@ pub struct Registry {
 }
 
 /// Op names → values. The table is filled once at start-up and only read afterwards, so the
-/// flooding that SipHash defends against cannot happen; FNV-1a hashes a short name in a few ns,
-/// which is most of a by-name lookup.
-type NameMap<V> = HashMap<String, V, BuildHasherDefault<Fnv1a>>;
+/// flooding that SipHash defends against cannot happen, and hashing the name is most of a by-name
+/// lookup: [`NameHasher`] takes it eight bytes at a time.
+type NameMap<V> = HashMap<String, V, BuildHasherDefault<NameHasher>>;
 
-/// The 64-bit FNV-1a hash.
-struct Fnv1a(u64);
+/// A word-at-a-time multiplicative hash (the scheme of rustc's FxHash): about a third of the
+/// instructions of byte-wise FNV-1a on a name like `my_ops::mul3.out`.
+#[derive(Default)]
+struct NameHasher(u64);
 
-impl Default for Fnv1a {
-    fn default() -> Self {
-        Fnv1a(0xcbf2_9ce4_8422_2325)
+impl NameHasher {
+    #[inline]
+    fn add(&mut self, word: u64) {
+        self.0 = (self.0.rotate_left(5) ^ word).wrapping_mul(0x51_7cc1_b727_220a_95);
     }
 }
 
-impl Hasher for Fnv1a {
+impl Hasher for NameHasher {
+    #[inline]
     fn finish(&self) -> u64 {
         self.0
     }
 
+    #[inline]
     fn write(&mut self, bytes: &[u8]) {
-        for &b in bytes {
-            self.0 = (self.0 ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3);
+        let mut words = bytes.chunks_exact(8);
+        for word in &mut words {
+            let mut w = [0u8; 8];
+            w.copy_from_slice(word);
+            self.add(u64::from_le_bytes(w));
         }
+        let rest = words.remainder();
+        if !rest.is_empty() {
+            let tail = rest
+                .iter()
+                .enumerate()
+                .fold(0u64, |acc, (i, &b)| acc | u64::from(b) << (8 * i));
+            self.add(tail);
+        }
+    }
+
+    #[inline]
+    fn write_u8(&mut self, byte: u8) {
+        self.add(u64::from(byte));
     }
 }
 

@@ -37,6 +37,18 @@ impl<T: Copy + Default> Dims<T> {
     /// A copy of `items`.
     #[inline]
     pub(crate) fn from_slice(items: &[T]) -> Self {
+        if items.len() <= INLINE_DIMS {
+            // Element by element over the fixed capacity: a `copy_from_slice` of a variable
+            // length is a `memcpy` call, slower than these few moves on the tensor-creation path.
+            let mut inline = [T::default(); INLINE_DIMS];
+            for (slot, &item) in inline.iter_mut().zip(items) {
+                *slot = item;
+            }
+            return Dims::Inline {
+                len: items.len() as u8,
+                items: inline,
+            };
+        }
         let mut dims = Self::filled(items.len());
         dims.copy_from_slice(items);
         dims

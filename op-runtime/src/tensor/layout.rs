@@ -5,7 +5,7 @@
 //! `reshape`, the same set), so a layout that fits its storage keeps fitting. All arithmetic is
 //! checked: a layout op never panics or wraps.
 
-use super::dims::Dims;
+use super::dims::{Dims, INLINE_DIMS};
 use crate::{Error, Result};
 
 /// Shape, strides (in elements; zero for broadcast dimensions, negative for flipped ones) and the
@@ -69,15 +69,30 @@ pub(crate) fn checked_numel(shape: &[usize]) -> Result<usize> {
 /// uses `max(size, 1)`). The caller has checked the element count with [`checked_numel`].
 #[inline]
 pub(crate) fn contiguous_strides(shape: &[usize]) -> Dims<isize> {
-    let mut strides = Dims::<isize>::filled(shape.len());
+    let mut strides = [0isize; INLINE_DIMS];
+    let mut heap = Vec::new();
+    let out: &mut [isize] = match strides.get_mut(..shape.len()) {
+        Some(inline) => inline,
+        None => {
+            heap.resize(shape.len(), 0);
+            &mut heap
+        }
+    };
     let mut step: isize = 1;
-    for (stride, &size) in strides.iter_mut().zip(shape).rev() {
+    for (stride, &size) in out.iter_mut().zip(shape).rev() {
         *stride = step;
         // Each size fits in isize (checked by the caller); saturating keeps the unused product
         // after the outermost dimension from overflowing.
         step = step.saturating_mul(isize::try_from(size.max(1)).unwrap_or(isize::MAX));
     }
-    strides
+    if heap.is_empty() {
+        Dims::Inline {
+            len: shape.len() as u8,
+            items: strides,
+        }
+    } else {
+        Dims::Heap(heap.into_boxed_slice())
+    }
 }
 
 /// PyTorch's `is_contiguous` of a shape and strides (see [`Layout::is_contiguous`]).

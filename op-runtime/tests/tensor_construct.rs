@@ -327,3 +327,28 @@ fn tensors_are_send_sync_and_small() {
         std::mem::size_of::<Tensor>()
     );
 }
+
+#[test]
+fn many_dimensions_past_the_inline_capacity() {
+    // Up to five dimensions live inline; more take a heap list. Both must give PyTorch's strides.
+    for ndim in 0..9usize {
+        let shape: Vec<usize> = (0..ndim).map(|d| d % 3 + 1).collect();
+        let t = Tensor::zeros(&shape, DType::F32, Device::Cpu).unwrap();
+        assert_eq!(t.shape(), &shape[..]);
+        let mut expected = vec![0isize; ndim];
+        let mut step = 1isize;
+        for d in (0..ndim).rev() {
+            expected[d] = step;
+            step *= shape[d].max(1) as isize;
+        }
+        assert_eq!(t.strides(), &expected[..], "ndim {ndim}");
+        assert!(t.is_contiguous());
+        assert_eq!(t.numel(), shape.iter().product::<usize>());
+        let p: Vec<isize> = (0..ndim as isize).rev().collect();
+        let permuted = t.permute(&p).unwrap();
+        assert_eq!(
+            permuted.is_contiguous(),
+            ndim < 2 || shape.iter().filter(|&&s| s > 1).count() < 2
+        );
+    }
+}

@@ -474,3 +474,72 @@ fn wrong_shape(x: &Meta) -> Result<Meta> {
         x.device,
     ))
 }
+
+#[custom_op(
+    "rt::shift(Tensor x, *, Tensor? bias=None, float by=1.0) -> Tensor",
+    shape = shift_shape
+)]
+fn shift(x: &Tensor, bias: Option<&Tensor>, by: f64) -> Result<Tensor> {
+    let mut v = x.to_vec_f64()?;
+    if let Some(bias) = bias {
+        // A keyword-only tensor must travel with the sample: converted, moved and compared like
+        // a positional one (a float64 reference with a float32 bias would be a bug in opcheck).
+        if bias.dtype() != x.dtype() || bias.shape() != x.shape() {
+            return Err(Error::InvalidArgument(format!(
+                "bias must match x: {:?} {} against {:?} {}",
+                bias.shape(),
+                bias.dtype(),
+                x.shape(),
+                x.dtype()
+            )));
+        }
+        for (o, b) in v.iter_mut().zip(bias.to_vec_f64()?) {
+            *o += b;
+        }
+    }
+    let v: Vec<f64> = v.iter().map(|o| o * by).collect();
+    Tensor::from_vec(v, x.shape())?.to_dtype(x.dtype())
+}
+
+fn shift_shape(x: &Meta, _bias: Option<&Meta>, _by: f64) -> Result<Meta> {
+    Ok(x.clone())
+}
+
+#[test]
+fn opcheck_samples_pass_keyword_only_arguments() -> Result<()> {
+    use opkit::{Outcome, Sample, opcheck_samples};
+    let op = Registry::global()?.find("rt::shift")?;
+    let x = f32s(&[1.0, -2.0, 3.0], &[3]);
+    let bias = f32s(&[0.5, 0.25, -1.0], &[3]);
+    let samples = [
+        Sample::new(vec![Value::from(&x)]),
+        Sample::new(vec![Value::from(&x)]).kwarg("by", 0.5),
+        Sample::new(vec![Value::from(&x)])
+            .kwarg("bias", &bias)
+            .kwarg("by", -3.0),
+    ];
+    let report = opcheck_samples(&op, &samples);
+    assert!(report.passed(), "{report}");
+    // The keyword arguments reached the kernel: every sample ran every check.
+    for sample in 0..samples.len() {
+        let ran = report
+            .checks
+            .iter()
+            .filter(|c| c.sample == sample && c.outcome == Outcome::Passed)
+            .count();
+        assert!(ran >= 4, "sample {sample}: {report}");
+    }
+    // A keyword the schema does not have is the sample's failure, named.
+    let bad = Sample::new(vec![Value::from(&x)]).kwarg("bais", &bias);
+    let report = opcheck_samples(&op, &[bad]);
+    let failure = report.failures().next().expect("a failure");
+    assert_eq!(failure.name, "call");
+    let Outcome::Failed(message) = &failure.outcome else {
+        unreachable!()
+    };
+    assert!(
+        message.contains("bais") && message.contains("bias"),
+        "{message}"
+    );
+    Ok(())
+}

@@ -44,7 +44,7 @@ pub use tensor::Tensor;
 
 pub use dispatch::DispatchKey;
 pub use meta::{Meta, broadcast_shapes};
-pub use opcheck::{Check, Outcome, Report, opcheck};
+pub use opcheck::{Check, Outcome, Report, Sample, opcheck, opcheck_samples};
 pub use record::{KernelDTypes, KernelStyle, SourceLocation};
 pub use registry::{KernelInfo, OpHandle, Registry, Variant};
 pub use value::Value;

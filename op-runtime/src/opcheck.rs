@@ -7,12 +7,14 @@ use std::fmt;
 use op_schema::Type;
 
 mod derived;
+mod sample;
 
 use derived::{
     broadcast, derive_single_element, derive_zero_size, non_contiguous, pointwise_variant,
 };
+pub use sample::Sample;
+use sample::{call_bound, call_out_bound};
 
-use crate::bind::bind;
 use crate::record::{KernelDTypes, KernelDef, KernelStyle};
 use crate::registry::{OpEntry, Variant};
 use crate::{DType, Device, DeviceKind, Error, Meta, OpHandle, Result, Tensor, Value};
@@ -95,7 +97,8 @@ impl fmt::Display for Report {
     }
 }
 
-/// Checks an op on sample inputs (positional arguments, as for [`OpHandle::call`]):
+/// Checks an op on sample inputs (positional arguments, as for [`OpHandle::call`]; see
+/// [`opcheck_samples`] for samples with keyword arguments):
 ///
 /// - `inputs_unchanged`: arguments the schema does not mark as written are bit-for-bit the same
 ///   after the call;
@@ -118,20 +121,46 @@ impl fmt::Display for Report {
 /// # Ok(()) }
 /// ```
 pub fn opcheck(op: &OpHandle<'_>, samples: &[Vec<Value>]) -> Report {
+    let samples: Vec<Sample> = samples.iter().cloned().map(Sample::from).collect();
+    opcheck_samples(op, &samples)
+}
+
+/// [`opcheck`] on samples that may pass arguments by keyword (keyword-only ones, say `eps` in
+/// `norm(Tensor x, *, float eps=1e-05)`).
+///
+/// ```
+/// # use op_runtime::{opcheck_samples, Registry, Sample, Tensor, Value};
+/// # fn demo(registry: &Registry) -> op_runtime::Result<()> {
+/// let op = registry.find("my_ops::scale")?;
+/// let x = Tensor::from_vec(vec![1.0f32, -2.0, 0.5], &[3])?;
+/// let report = opcheck_samples(&op, &[Sample::new(vec![Value::from(x)]).kwarg("alpha", 0.5)]);
+/// assert!(report.passed(), "{report}");
+/// # Ok(()) }
+/// ```
+pub fn opcheck_samples(op: &OpHandle<'_>, samples: &[Sample]) -> Report {
     let handle = OpHandle {
         variant: Variant::Declared,
         ..*op
     };
     let entry = handle.entry();
     let mut checks = Vec::new();
-    for (sample, args) in samples.iter().enumerate() {
+    for (index, sample) in samples.iter().enumerate() {
         let mut push = |name: &str, outcome: Outcome| {
             checks.push(Check {
                 name: name.to_string(),
-                sample,
+                sample: index,
                 outcome,
             })
         };
+        // Every check works on the sample bound to the schema (see `Sample::bind`).
+        let args = match sample.bind(&handle) {
+            Ok(bound) => bound,
+            Err(e) => {
+                push("call", Outcome::Failed(e.to_string()));
+                continue;
+            }
+        };
+        let args = &args[..];
         let results = match check_call(&handle, args) {
             Ok((results, unchanged)) => {
                 push("inputs_unchanged", unchanged);
@@ -202,7 +231,7 @@ fn check_call(op: &OpHandle<'_>, args: &[Value]) -> Result<(Vec<Value>, Outcome)
             }
         })
         .collect::<Result<_>>()?;
-    let results = op.call(args)?;
+    let results = call_bound(op, args)?;
     for ((param, value), before) in schema.arguments().iter().zip(args).zip(before) {
         if let Some(before) = before
             && fingerprint(value)? != before
@@ -247,11 +276,7 @@ fn shape_inference(entry: &OpEntry, args: &[Value], results: &[Value]) -> Outcom
     let Some(shape) = entry.def.boxed_shape else {
         return Outcome::Skipped("the op has no out variant, so no shape function".into());
     };
-    let bound = match bind(&entry.name, &entry.schema, args, &[]) {
-        Ok(b) => b,
-        Err(e) => return Outcome::Failed(e.to_string()),
-    };
-    let metas = match shape(entry.def, &bound) {
+    let metas = match shape(entry.def, args) {
         Ok(m) => m,
         Err(e) => return Outcome::Failed(format!("the shape function failed: {e}")),
     };
@@ -314,7 +339,7 @@ fn out_variant(op: &OpHandle<'_>, args: &[Value], results: &[Value]) -> Outcome 
         .iter()
         .map(|(n, v)| (n.as_str(), v.clone()))
         .collect();
-    match out.call_kw(args, &kwargs) {
+    match call_out_bound(op, &out, args, &kwargs) {
         Ok(out_results) => compare_exact(
             &result_tensors(results),
             &result_tensors(&out_results),
@@ -352,7 +377,7 @@ fn wrong_out_refused(op: &OpHandle<'_>, args: &[Value], results: &[Value]) -> Ou
         .iter()
         .map(|(n, v)| (n.as_str(), v.clone()))
         .collect();
-    match out.call_kw(args, &kwargs) {
+    match call_out_bound(op, &out, args, &kwargs) {
         Err(Error::OutputMismatch { .. }) => Outcome::Passed,
         Err(e) => Outcome::Failed(format!("refused, but with an unexpected error: {e}")),
         Ok(_) => Outcome::Failed(format!(
@@ -428,7 +453,8 @@ fn run_kernel(
     args: &[Value],
 ) -> Result<Vec<Tensor>> {
     let entry = op.entry();
-    let bound = bind(&entry.name, &entry.schema, args, &[])?;
+    // `args` is bound already (see `Sample::bind`): one value per declared argument.
+    let bound = args;
     let boxed = entry.def.boxed;
     if kernel.style == KernelStyle::Out && entry.out_schema.is_some() {
         let shape = entry
@@ -524,7 +550,7 @@ fn kernel_agrees(op: &OpHandle<'_>, kernel: &'static KernelDef, args: &[Value]) 
     };
     if !dtype.is_floating_point() {
         // Integer results have no float64 reference; compare with the dispatcher's CPU result.
-        return match op.call(&convert(args, None, Device::Cpu).unwrap_or_default()) {
+        return match convert(args, None, Device::Cpu).and_then(|a| call_bound(op, &a)) {
             Ok(r) => compare_exact(
                 &result_tensors(&r),
                 &actual,
@@ -534,7 +560,9 @@ fn kernel_agrees(op: &OpHandle<'_>, kernel: &'static KernelDef, args: &[Value]) 
             Err(e) => Outcome::Failed(e.to_string()),
         };
     }
-    let reference = match convert(args, Some(DType::F64), Device::Cpu).and_then(|a| op.call(&a)) {
+    let reference = match convert(args, Some(DType::F64), Device::Cpu)
+        .and_then(|a| call_bound(op, &a))
+    {
         Ok(r) => result_tensors(&r),
         Err(Error::NoKernel { .. }) => {
             return Outcome::Skipped("no float64 CPU kernel to serve as the reference; register one (or a dtype-generic kernel)".into());

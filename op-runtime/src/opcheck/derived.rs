@@ -3,6 +3,7 @@
 
 use op_schema::Type;
 
+use super::sample::call_bound;
 use super::{compare_exact, map_tensors, result_tensors};
 use crate::opcheck::Outcome;
 use crate::{Error, OpHandle, Result, Tensor, Value};
@@ -32,7 +33,7 @@ pub(super) fn non_contiguous(op: &OpHandle<'_>, args: &[Value], results: &[Value
         view.copy_from(t)?;
         Ok(view)
     });
-    match strided.and_then(|a| op.call(&a)) {
+    match strided.and_then(|a| call_bound(op, &a)) {
         Ok(r) => compare_exact(
             &result_tensors(results),
             &result_tensors(&r),
@@ -75,11 +76,11 @@ pub(super) fn pointwise_variant(
         .map(Tensor::numel)
         .max()
         .unwrap_or(0);
-    match op.call(&derived) {
+    match call_bound(op, &derived) {
         Ok(r) => match result_tensors(&r).first() {
             Some(t) if t.numel() == expected_len => {
                 // Each element must equal the op on the full sample at the same position.
-                match op.call(args) {
+                match call_bound(op, args) {
                     Ok(full) => {
                         let full = result_tensors(&full);
                         let prefix = full.first().map(derive);
@@ -138,8 +139,8 @@ pub(super) fn broadcast(op: &OpHandle<'_>, args: &[Value]) -> Outcome {
         with_view[index] = Value::Tensor(broadcast);
         let mut with_copy = args.to_vec();
         with_copy[index] = Value::Tensor(materialised);
-        let a = result_tensors(&op.call(&with_view)?);
-        let b = result_tensors(&op.call(&with_copy)?);
+        let a = result_tensors(&call_bound(op, &with_view)?);
+        let b = result_tensors(&call_bound(op, &with_copy)?);
         Ok(compare_exact(
             &b,
             &a,

@@ -461,17 +461,17 @@ fn run_kernel(
             .def
             .boxed_shape
             .ok_or_else(|| Error::Internal("no shape function".into()))?;
-        let mut outs = shape(entry.def, &bound)?
+        let mut outs = shape(entry.def, bound)?
             .iter()
             .map(crate::call::alloc)
             .collect::<Result<Vec<_>>>()?;
         entry.run(kernel, || {
-            boxed(kernel.typed, KernelStyle::Out, &bound, &mut outs)
+            boxed(kernel.typed, KernelStyle::Out, bound, &mut outs)
         })?;
         Ok(outs)
     } else {
         Ok(result_tensors(&entry.run(kernel, || {
-            boxed(kernel.typed, kernel.style, &bound, &mut [])
+            boxed(kernel.typed, kernel.style, bound, &mut [])
         })?))
     }
 }

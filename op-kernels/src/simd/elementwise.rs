@@ -122,13 +122,39 @@ pub(crate) unsafe fn store_n<S: Simd<Elem = T::Lane>, T: Element>(
 }
 
 /// Writes `out[i] = f(i, len)` for `i` in `start..end` one vector at a time; `f` returns the vector of
-/// elements `i..i + len` (`len == S::LANES` except at the edges).
+/// elements `i..i + len` (`len == S::LANES` except at the edges). Non-temporal stores (`nt`) are
+/// fenced before returning.
 ///
 /// # Safety
 /// `out` valid for writing `start..end`; `f` safe to call for every such `(i, len)`.
 #[inline(always)]
 pub(crate) unsafe fn drive<S, T, F>(s: S, out: *mut T, start: usize, end: usize, nt: bool, f: F)
 where
+    S: Simd<Elem = T::Lane>,
+    T: Element,
+    F: Fn(usize, usize) -> S::V,
+{
+    // SAFETY: forwarded contract.
+    unsafe { drive_unfenced(s, out, start, end, nt, f) };
+    if nt {
+        s.fence();
+    }
+}
+
+/// As [`drive`] without the closing fence, for callers that write many short ranges (rows) and fence
+/// once after the last.
+///
+/// # Safety
+/// As [`drive`]; with `nt`, the caller calls [`Simd::fence`] before the output is read.
+#[inline(always)]
+pub(crate) unsafe fn drive_unfenced<S, T, F>(
+    s: S,
+    out: *mut T,
+    start: usize,
+    end: usize,
+    nt: bool,
+    f: F,
+) where
     S: Simd<Elem = T::Lane>,
     T: Element,
     F: Fn(usize, usize) -> S::V,
@@ -178,9 +204,6 @@ where
         }
         if i < end {
             store_n(s, out.add(i), f(i, end - i), end - i);
-        }
-        if nt {
-            s.fence();
         }
     }
 }

@@ -116,6 +116,10 @@ impl Simd for Avx2F32 {
         unsafe { _mm256_blendv_ps(_mm256_min_ps(a, b), a, _mm256_cmp_ps::<_CMP_UNORD_Q>(a, a)) }
     }
     #[inline(always)]
+    fn max_any_nan(self, a: __m256, b: __m256) -> __m256 {
+        unsafe { _mm256_max_ps(a, b) }
+    }
+    #[inline(always)]
     fn abs(self, a: __m256) -> __m256 {
         unsafe { _mm256_andnot_ps(_mm256_set1_ps(-0.0), a) }
     }
@@ -157,6 +161,10 @@ impl Simd for Avx2F32 {
     #[inline(always)]
     fn select(self, m: __m256, a: __m256, b: __m256) -> __m256 {
         unsafe { _mm256_blendv_ps(b, a, m) }
+    }
+    #[inline(always)]
+    fn any(self, m: __m256) -> bool {
+        unsafe { _mm256_movemask_ps(m) != 0 }
     }
     #[inline(always)]
     fn reduce_sum(self, v: __m256) -> f32 {
@@ -210,6 +218,11 @@ impl Simd for Avx2F32 {
     #[inline(always)]
     fn fence(self) {
         unsafe { _mm_sfence() }
+    }
+    #[inline(always)]
+    fn prefetch<P>(self, p: *const P) {
+        // A prefetch never faults, whatever the address.
+        unsafe { _mm_prefetch::<_MM_HINT_T0>(p.cast()) }
     }
     #[inline(always)]
     unsafe fn load_f16(self, p: *const f16) -> __m256 {
@@ -303,6 +316,10 @@ impl Simd for Avx2F64 {
         unsafe { _mm256_blendv_pd(_mm256_min_pd(a, b), a, _mm256_cmp_pd::<_CMP_UNORD_Q>(a, a)) }
     }
     #[inline(always)]
+    fn max_any_nan(self, a: __m256d, b: __m256d) -> __m256d {
+        unsafe { _mm256_max_pd(a, b) }
+    }
+    #[inline(always)]
     fn abs(self, a: __m256d) -> __m256d {
         unsafe { _mm256_andnot_pd(_mm256_set1_pd(-0.0), a) }
     }
@@ -346,6 +363,10 @@ impl Simd for Avx2F64 {
         unsafe { _mm256_blendv_pd(b, a, m) }
     }
     #[inline(always)]
+    fn any(self, m: __m256d) -> bool {
+        unsafe { _mm256_movemask_pd(m) != 0 }
+    }
+    #[inline(always)]
     fn reduce_sum(self, v: __m256d) -> f64 {
         unsafe {
             let s = _mm_add_pd(_mm256_castpd256_pd128(v), _mm256_extractf128_pd::<1>(v));
@@ -387,5 +408,10 @@ impl Simd for Avx2F64 {
     #[inline(always)]
     fn fence(self) {
         unsafe { _mm_sfence() }
+    }
+    #[inline(always)]
+    fn prefetch<P>(self, p: *const P) {
+        // A prefetch never faults, whatever the address.
+        unsafe { _mm_prefetch::<_MM_HINT_T0>(p.cast()) }
     }
 }

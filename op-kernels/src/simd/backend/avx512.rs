@@ -105,6 +105,10 @@ impl Simd for Avx512F32 {
         unsafe { _mm512_mask_mov_ps(_mm512_min_ps(a, b), self.is_nan(a), a) }
     }
     #[inline(always)]
+    fn max_any_nan(self, a: __m512, b: __m512) -> __m512 {
+        unsafe { _mm512_max_ps(a, b) }
+    }
+    #[inline(always)]
     fn abs(self, a: __m512) -> __m512 {
         unsafe { _mm512_abs_ps(a) }
     }
@@ -148,6 +152,10 @@ impl Simd for Avx512F32 {
         unsafe { _mm512_mask_blend_ps(m, b, a) }
     }
     #[inline(always)]
+    fn any(self, m: __mmask16) -> bool {
+        m != 0
+    }
+    #[inline(always)]
     fn reduce_sum(self, v: __m512) -> f32 {
         unsafe { _mm512_reduce_add_ps(v) }
     }
@@ -180,6 +188,11 @@ impl Simd for Avx512F32 {
     #[inline(always)]
     fn fence(self) {
         unsafe { _mm_sfence() }
+    }
+    #[inline(always)]
+    fn prefetch<P>(self, p: *const P) {
+        // A prefetch never faults, whatever the address.
+        unsafe { _mm_prefetch::<_MM_HINT_T0>(p.cast()) }
     }
     #[inline(always)]
     unsafe fn load_f16(self, p: *const f16) -> __m512 {
@@ -273,6 +286,10 @@ impl Simd for Avx512F64 {
         unsafe { _mm512_mask_mov_pd(_mm512_min_pd(a, b), self.is_nan(a), a) }
     }
     #[inline(always)]
+    fn max_any_nan(self, a: __m512d, b: __m512d) -> __m512d {
+        unsafe { _mm512_max_pd(a, b) }
+    }
+    #[inline(always)]
     fn abs(self, a: __m512d) -> __m512d {
         unsafe { _mm512_abs_pd(a) }
     }
@@ -316,6 +333,10 @@ impl Simd for Avx512F64 {
         unsafe { _mm512_mask_blend_pd(m, b, a) }
     }
     #[inline(always)]
+    fn any(self, m: __mmask8) -> bool {
+        m != 0
+    }
+    #[inline(always)]
     fn reduce_sum(self, v: __m512d) -> f64 {
         unsafe { _mm512_reduce_add_pd(v) }
     }
@@ -348,5 +369,10 @@ impl Simd for Avx512F64 {
     #[inline(always)]
     fn fence(self) {
         unsafe { _mm_sfence() }
+    }
+    #[inline(always)]
+    fn prefetch<P>(self, p: *const P) {
+        // A prefetch never faults, whatever the address.
+        unsafe { _mm_prefetch::<_MM_HINT_T0>(p.cast()) }
     }
 }

@@ -127,6 +127,17 @@ impl Simd for NeonF32 {
         unsafe { vbslq_f32(m, a, b) }
     }
     #[inline(always)]
+    fn any(self, m: uint32x4_t) -> bool {
+        unsafe { vmaxvq_u32(m) != 0 }
+    }
+    #[inline(always)]
+    fn prefetch<P>(self, p: *const P) {
+        // PRFM is a hint: it never faults, whatever the address (and `_prefetch` is not stable).
+        unsafe {
+            std::arch::asm!("prfm pldl1keep, [{0}]", in(reg) p, options(nostack, preserves_flags, readonly))
+        }
+    }
+    #[inline(always)]
     fn reduce_sum(self, v: float32x4_t) -> f32 {
         unsafe { vaddvq_f32(v) }
     }
@@ -263,6 +274,17 @@ impl Simd for NeonF64 {
     #[inline(always)]
     fn select(self, m: uint64x2_t, a: float64x2_t, b: float64x2_t) -> float64x2_t {
         unsafe { vbslq_f64(m, a, b) }
+    }
+    #[inline(always)]
+    fn any(self, m: uint64x2_t) -> bool {
+        unsafe { vmaxvq_u32(vreinterpretq_u32_u64(m)) != 0 }
+    }
+    #[inline(always)]
+    fn prefetch<P>(self, p: *const P) {
+        // PRFM is a hint: it never faults, whatever the address (and `_prefetch` is not stable).
+        unsafe {
+            std::arch::asm!("prfm pldl1keep, [{0}]", in(reg) p, options(nostack, preserves_flags, readonly))
+        }
     }
     #[inline(always)]
     fn reduce_sum(self, v: float64x2_t) -> f64 {

@@ -101,6 +101,10 @@ macro_rules! scalar_backend {
                 if m { a } else { b }
             }
             #[inline(always)]
+            fn any(self, m: bool) -> bool {
+                m
+            }
+            #[inline(always)]
             fn reduce_sum(self, v: $t) -> $t {
                 v
             }

@@ -202,16 +202,26 @@ impl<'n> KeyBuilder<'n> {
                 device,
                 dtype: Some(dtype),
             }),
-            (Some((first_arg, first_device, _)), Some((arg, device))) => {
-                Err(Error::ArgumentsOnDifferentDevices {
-                    op: op.to_string(),
-                    first_arg: first_arg.to_string(),
-                    first_device,
-                    arg: arg.to_string(),
-                    device,
-                })
-            }
+            (Some((first_arg, first_device, _)), Some((arg, device))) => Err(different_devices(
+                op,
+                (first_arg, first_device),
+                (arg, device),
+            )),
         }
+    }
+}
+
+/// The error for tensors on two devices; out of line, since `finish` is inlined into every typed
+/// call.
+#[cold]
+#[inline(never)]
+fn different_devices(op: &str, first: (&str, Device), other: (&str, Device)) -> Error {
+    Error::ArgumentsOnDifferentDevices {
+        op: op.to_string(),
+        first_arg: first.0.to_string(),
+        first_device: first.1,
+        arg: other.0.to_string(),
+        device: other.1,
     }
 }
 

@@ -96,12 +96,20 @@ impl KernelDef {
 /// Downcasts a registered typed entry point.
 #[inline]
 pub fn typed<F: Any>(entry: &'static (dyn Any + Send + Sync)) -> Result<&'static F> {
-    entry.downcast_ref::<F>().ok_or_else(|| {
-        Error::Internal(format!(
-            "a registered entry point is not a `{}`; its record was not made by this version of #[custom_op]",
-            std::any::type_name::<F>()
-        ))
-    })
+    match entry.downcast_ref::<F>() {
+        Some(f) => Ok(f),
+        None => Err(not_an_entry_point(std::any::type_name::<F>())),
+    }
+}
+
+/// The error for a registered entry point of another type; out of line, since `typed` is inlined
+/// into every typed call.
+#[cold]
+#[inline(never)]
+fn not_an_entry_point(expected: &str) -> Error {
+    Error::Internal(format!(
+        "a registered entry point is not a `{expected}`; its record was not made by this version of #[custom_op]"
+    ))
 }
 
 /// The error for a boxed call whose argument count does not match the generated adapter.

@@ -12,7 +12,8 @@
 //! alignment 64 would make std call `posix_memalign` and then `memset` every byte, touching every
 //! page of an output before the kernel does); small ones from `malloc` with their bytes zeroed by
 //! hand; blocks of up to 256 bytes are recycled through a small per-thread cache
-//! (`storage/block_cache.rs`). Storage can also *adopt* a `Vec<T>` without copying; it is then
+//! (`storage/block_cache.rs`), and blocks of 4 MiB or more are advised to use transparent huge
+//! pages (`storage/huge_pages.rs`). Storage can also *adopt* a `Vec<T>` without copying; it is then
 //! given back to `Vec`'s own deallocation with its original type, length and capacity. Device memory belongs to the
 //! [`DeviceBackend`] of its kind and is returned to it.
 //!
@@ -44,6 +45,7 @@ use crate::device::{DeviceBackend, DevicePtr, backend_for};
 
 mod block_cache;
 mod borrow;
+mod huge_pages;
 
 use crate::{Device, Element, Error, Result};
 pub use borrow::{BorrowKind, SliceGuard, SliceGuardMut};
@@ -314,7 +316,11 @@ impl Storage {
                     alloc::alloc_zeroed(block)
                 }
             };
-            (block, NonNull::new(raw).ok_or_else(failed)?)
+            let raw = NonNull::new(raw).ok_or_else(failed)?;
+            if size >= huge_pages::MIN_BYTES {
+                huge_pages::advise(raw.as_ptr(), size);
+            }
+            (block, raw)
         };
         let data = if nbytes == 0 {
             dangling_host()
@@ -522,10 +528,16 @@ mod tests {
 
     #[test]
     fn host_memory_is_aligned_and_zeroed() {
-        for nbytes in [0, 1, 7, 64, 1000, 1 << 20] {
+        // Up to the block cache's size, past it, and past the huge-page advice's threshold.
+        for nbytes in [0, 1, 7, 64, 100, 1000, 1 << 20, huge_pages::MIN_BYTES + 3] {
             let s = Storage::zeros(nbytes, Device::Cpu).unwrap();
             assert_eq!(s.host_ptr().unwrap().addr() % HOST_ALIGNMENT, 0);
             assert!(s.read::<u8>().unwrap().iter().all(|&b| b == 0));
+            // Written, freed and allocated again (possibly the same memory): zero again.
+            s.write::<u8>().unwrap().fill(0xAB);
+            drop(s);
+            let again = Storage::zeros(nbytes, Device::Cpu).unwrap();
+            assert!(again.read::<u8>().unwrap().iter().all(|&b| b == 0));
         }
     }
 

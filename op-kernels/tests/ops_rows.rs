@@ -3,11 +3,13 @@
 //! NaN/inf, the error cases, and each ISA level.
 
 mod ops_support;
+mod reference;
 
 use op_kernels::ops;
 use op_kernels::simd::{self, Isa};
 use op_runtime::{DType, Device, Error, Tensor};
 use ops_support::{FLOATS, assert_close, layouts, tensor, values};
+use reference::{norm_ref, softmax_ref};
 
 /// Reduces `x` (row-major `shape`) over `dims` with `f` on each group, the result in row-major order
 /// of the kept dims.
@@ -199,13 +201,6 @@ fn reduction_dtypes_and_errors() {
     assert!(s[0].is_nan() && s[1] == f32::INFINITY && s[2].is_nan());
 }
 
-fn softmax_ref(row: &[f64]) -> Vec<f64> {
-    let m = row.iter().cloned().fold(f64::NEG_INFINITY, f64::max);
-    let e: Vec<f64> = row.iter().map(|v| (v - m).exp()).collect();
-    let s: f64 = e.iter().sum();
-    e.iter().map(|v| v / s).collect()
-}
-
 /// Applies `f` to every line of `x` along `dim`, in place of that line.
 fn along(x: &[f64], shape: &[usize], dim: usize, f: impl Fn(&[f64]) -> Vec<f64>) -> Vec<f64> {
     let inner: usize = shape[dim + 1..].iter().product();
@@ -337,21 +332,6 @@ fn softmax_specials_and_dtypes() {
         ops::softmax::call(&empty, 0, None).unwrap().shape(),
         &[0, 3]
     );
-}
-
-fn norm_ref(row: &[f64], w: Option<&[f64]>, b: Option<&[f64]>, eps: f64, center: bool) -> Vec<f64> {
-    let n = row.len() as f64;
-    let mean = if center {
-        row.iter().sum::<f64>() / n
-    } else {
-        0.0
-    };
-    let var = row.iter().map(|v| (v - mean) * (v - mean)).sum::<f64>() / n;
-    let r = 1.0 / (var + eps).sqrt();
-    row.iter()
-        .enumerate()
-        .map(|(i, v)| (v - mean) * r * w.map_or(1.0, |w| w[i]) + b.map_or(0.0, |b| b[i]))
-        .collect()
 }
 
 #[test]

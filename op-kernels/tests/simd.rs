@@ -1,10 +1,13 @@
 //! Every kernel against an f64 reference, at every ISA level this CPU supports (forced in-process),
 //! over all tail lengths, strided and broadcast layouts, NaN/±inf inputs and several thread counts.
 
+mod reference;
+
 use half::{bf16, f16};
 use op_kernels::simd::{
     self, BinaryOp, Element, Isa, StridedSlice, StridedSliceMut, UnaryOp, ops, rows,
 };
+use reference::supported_isas;
 
 /// Element types as the tests see them: ordered bit patterns for ULP distances.
 trait TestElem: Element {
@@ -106,10 +109,6 @@ fn data<T: Element>(n: usize, seed: u64, lo: f64, hi: f64) -> Vec<T> {
             T::from_f64(v)
         })
         .collect()
-}
-
-fn supported_isas() -> Vec<Isa> {
-    Isa::ALL.into_iter().filter(|i| i.is_supported()).collect()
 }
 
 /// Runs `f` at every supported level, forced in-process.

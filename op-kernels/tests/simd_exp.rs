@@ -5,7 +5,10 @@
 //! The exhaustive check of every f32 input is `#[ignore]`d (minutes in release):
 //! `cargo test -p op-kernels --release --test simd_exp -- --ignored`.
 
+mod reference;
+
 use op_kernels::simd::{self, Isa, ops};
+use reference::supported_isas;
 
 /// Distance in representable f32 values (ULP), across zero and into subnormals.
 fn ulps(a: f32, b: f32) -> u64 {
@@ -37,10 +40,6 @@ fn max_error(xs: &[f32]) -> (u64, f32) {
         }
     }
     worst
-}
-
-fn supported_isas() -> Vec<Isa> {
-    Isa::ALL.into_iter().filter(|i| i.is_supported()).collect()
 }
 
 /// Every `step`-th f32 bit pattern in `[lo, hi]` (both signs handled by the caller).

@@ -4,14 +4,13 @@
 //! magnitudes (exponentials that underflow to subnormals and 0, a mean far from 0), against f64
 //! references at every ISA level; and the same bits with plain and non-temporal stores.
 
+mod reference;
+
 use half::bf16;
-use op_kernels::simd::{self, Element, Isa, rows};
+use op_kernels::simd::{self, Element, rows};
+use reference::{norm_ref, softmax_ref, supported_isas};
 
 const LENGTHS: [usize; 8] = [1, 7, 8, 9, 31, 33, 4096, 4097];
-
-fn supported_isas() -> Vec<Isa> {
-    Isa::ALL.into_iter().filter(|i| i.is_supported()).collect()
-}
 
 /// Deterministic values in `[lo, hi)`.
 fn uniform(n: usize, seed: u64, lo: f64, hi: f64) -> Vec<f64> {
@@ -45,32 +44,10 @@ fn cases(cols: usize) -> Vec<(&'static str, Vec<f64>)> {
     ]
 }
 
-fn softmax_ref(row: &[f64]) -> Vec<f64> {
-    let m = row.iter().cloned().fold(f64::NEG_INFINITY, f64::max);
-    let e: Vec<f64> = row.iter().map(|v| (v - m).exp()).collect();
-    let s: f64 = e.iter().sum();
-    e.iter().map(|v| v / s).collect()
-}
-
 fn log_softmax_ref(row: &[f64]) -> Vec<f64> {
     let m = row.iter().cloned().fold(f64::NEG_INFINITY, f64::max);
     let s: f64 = row.iter().map(|v| (v - m).exp()).sum();
     row.iter().map(|v| v - m - s.ln()).collect()
-}
-
-fn norm_ref(row: &[f64], w: &[f64], b: Option<&[f64]>, eps: f64, center: bool) -> Vec<f64> {
-    let n = row.len() as f64;
-    let mean = if center {
-        row.iter().sum::<f64>() / n
-    } else {
-        0.0
-    };
-    let var = row.iter().map(|v| (v - mean) * (v - mean)).sum::<f64>() / n;
-    let rstd = 1.0 / (var + eps).sqrt();
-    row.iter()
-        .enumerate()
-        .map(|(j, v)| (v - mean) * rstd * w[j] + b.map_or(0.0, |b| b[j]))
-        .collect()
 }
 
 /// `got` within `tol(j, want)` of `want`, or both the same special value.
@@ -146,7 +123,7 @@ fn run_all<T: Element>(rel: f64, lane_eps: f64) {
                     for (r, row) in xr.chunks(cols).enumerate() {
                         let got: Vec<f64> =
                             y[r * cols..][..cols].iter().map(|v| v.to_f64()).collect();
-                        let want = norm_ref(row, &w64, None, eps, false);
+                        let want = norm_ref(row, Some(&w64), None, eps, false);
                         check(&what("rms_norm", r), &got, &want, |_, w| {
                             rel * w.abs().max(1e-3)
                         });
@@ -155,7 +132,7 @@ fn run_all<T: Element>(rel: f64, lane_eps: f64) {
                     for (r, row) in xr.chunks(cols).enumerate() {
                         let got: Vec<f64> =
                             y[r * cols..][..cols].iter().map(|v| v.to_f64()).collect();
-                        let want = norm_ref(row, &w64, Some(&b64), 1e-5, true);
+                        let want = norm_ref(row, Some(&w64), Some(&b64), 1e-5, true);
                         // The documented bound: the mean's error, (n/(4·L) + 8)·ε·Σ|x|/n (L = 1 for
                         // the scalar level), shifts every `x - mean`, so by that over σ once
                         // normalised. Far from zero it dominates (in PyTorch's float kernel too).

@@ -335,10 +335,6 @@ fn out_variant(op: &OpHandle<'_>, args: &[Value], results: &[Value]) -> Outcome 
         Ok(None) => return Outcome::Skipped("results do not match the out arguments".into()),
         Err(e) => return Outcome::Failed(e.to_string()),
     };
-    let kwargs: Vec<(&str, Value)> = kwargs
-        .iter()
-        .map(|(n, v)| (n.as_str(), v.clone()))
-        .collect();
     match call_out_bound(op, &out, args, &kwargs) {
         Ok(out_results) => compare_exact(
             &result_tensors(results),
@@ -373,10 +369,6 @@ fn wrong_out_refused(op: &OpHandle<'_>, args: &[Value], results: &[Value]) -> Ou
         Err(e) => return Outcome::Failed(e.to_string()),
     };
     kwargs[0].1 = Value::Tensor(wrong);
-    let kwargs: Vec<(&str, Value)> = kwargs
-        .iter()
-        .map(|(n, v)| (n.as_str(), v.clone()))
-        .collect();
     match call_out_bound(op, &out, args, &kwargs) {
         Err(Error::OutputMismatch { .. }) => Outcome::Passed,
         Err(e) => Outcome::Failed(format!("refused, but with an unexpected error: {e}")),

@@ -88,7 +88,7 @@ pub(super) fn call_out_bound(
     op: &OpHandle<'_>,
     out: &OpHandle<'_>,
     bound: &[Value],
-    outs: &[(&str, Value)],
+    outs: &[(String, Value)],
 ) -> Result<Vec<Value>> {
     let (positional, keywords) = split(op, bound);
     let out_params = out.schema().arguments();
@@ -96,6 +96,9 @@ pub(super) fn call_out_bound(
         .into_iter()
         .filter(|(name, _)| out_params.iter().any(|p| p.name == *name))
         .collect();
-    kwargs.extend(outs.iter().cloned());
+    kwargs.extend(
+        outs.iter()
+            .map(|(name, value)| (name.as_str(), value.clone())),
+    );
     out.call_kw(&positional, &kwargs)
 }

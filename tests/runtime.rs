@@ -5,8 +5,8 @@ use std::sync::Once;
 
 use opkit::ndarray::{ArrayViewD, ArrayViewMutD, Zip};
 use opkit::{
-    DType, Device, DeviceBackend, DeviceKind, DevicePtr, Error, Meta, Registry, Result, Tensor,
-    Value, custom_op, kernel,
+    DType, Device, DeviceBackend, DeviceKind, DevicePtr, Error, Meta, Registry, Result, Returns,
+    Tensor, Value, custom_op, kernel,
 };
 
 #[custom_op("rt::scale(Tensor x, float alpha=2.0) -> Tensor", shape = same_as_x)]
@@ -141,7 +141,7 @@ fn f32s(values: &[f32], shape: &[usize]) -> Tensor {
     Tensor::from_vec(values.to_vec(), shape).unwrap()
 }
 
-fn first(values: Vec<Value>) -> Tensor {
+fn first(values: Returns) -> Tensor {
     values
         .into_iter()
         .next()
@@ -245,7 +245,7 @@ fn boxed_binding_defaults_keywords_and_coercions() -> Result<()> {
 fn boxed_errors_name_the_argument() -> Result<()> {
     let registry = Registry::global()?;
     let x = Value::from(f32s(&[1.0], &[1]));
-    let msg = |r: Result<Vec<Value>>| r.unwrap_err().to_string();
+    let msg = |r: Result<Returns>| r.unwrap_err().to_string();
     assert_eq!(
         msg(registry.call("rt::scale", &[])),
         "`rt::scale` is missing its argument `x` of type `Tensor` (schema: `rt::scale(Tensor x, float alpha=2.0) -> Tensor`)"
@@ -348,9 +348,26 @@ fn tensors_on_two_devices_are_refused() -> Result<()> {
     let a = f32s(&[1.0], &[1]);
     let b = f32s(&[1.0], &[1]).to(npu())?;
     let err = add::call(&a, &b).unwrap_err();
+    let expected = "all tensor arguments of `rt::add` must be on one device, but `a` is on cpu and `b` is on npu:0; move them with `.to(device)`";
+    assert_eq!(err.to_string(), expected);
+    // The boxed call finds the same two arguments.
+    let registry = Registry::global()?;
+    let err = registry
+        .call("rt::add", &[Value::from(&a), Value::from(&b)])
+        .unwrap_err();
+    assert_eq!(err.to_string(), expected);
+    // An output on another device than the inputs is refused the same way.
+    let out = f32s(&[0.0], &[1]).to(npu())?;
+    let err = registry
+        .call_kw(
+            "rt::add.out",
+            &[Value::from(&a), Value::from(&a)],
+            &[("out", Value::from(out))],
+        )
+        .unwrap_err();
     assert_eq!(
         err.to_string(),
-        "all tensor arguments of `rt::add` must be on one device, but `a` is on cpu and `b` is on npu:0; move them with `.to(device)`"
+        "all tensor arguments of `rt::add` must be on one device, but `a` is on cpu and `out` is on npu:0; move them with `.to(device)`"
     );
     Ok(())
 }

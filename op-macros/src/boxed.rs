@@ -51,7 +51,7 @@ pub fn boxed_adapter(plan: &Plan, outs: &[Slot], k: &TokenStream) -> TokenStream
                     #bind_outs
                     let __f = #p::typed::<self::OutKernel>(__typed)?;
                     __f(#(#call_args,)* #(#out_idents),*)?;
-                    ::core::result::Result::Ok(::std::vec::Vec::new())
+                    ::core::result::Result::Ok(#p::Returns::new())
                 }
                 #p::KernelStyle::Functional => {
                     let __f = #p::typed::<self::Kernel>(__typed)?;
@@ -75,7 +75,7 @@ pub fn boxed_adapter(plan: &Plan, outs: &[Slot], k: &TokenStream) -> TokenStream
             __style: #p::KernelStyle,
             __args: &[#p::Value],
             __outs: &mut [#p::Tensor],
-        ) -> #p::Result<::std::vec::Vec<#p::Value>> {
+        ) -> #p::Result<#p::Returns> {
             let [#(#idents),*] = __args else {
                 return ::core::result::Result::Err(#p::arity(self::NAME, #n, __args.len()));
             };

@@ -404,7 +404,7 @@ fn overlap_check(plan: &Plan, outs: &[Slot], k: &TokenStream) -> TokenStream {
 }
 
 /// The wrapper's results from the kernel's `result` (of type `Kernel`'s return): mutated
-/// arguments that the schema returns are filled in. `boxed` builds a `Vec<Value>` instead.
+/// arguments that the schema returns are filled in. `boxed` builds a `Returns` instead.
 pub(crate) fn assemble_returns(
     plan: &Plan,
     result: TokenStream,
@@ -461,7 +461,7 @@ pub(crate) fn assemble_returns(
         })
         .collect();
     let built = if boxed {
-        quote!(::std::vec![#(#items),*])
+        quote!(<#p::Returns as ::core::iter::FromIterator<#p::Value>>::from_iter([#(#items),*]))
     } else {
         tuple_tokens(&items)
     };

@@ -6,32 +6,48 @@ use std::borrow::Cow;
 
 use op_schema::{Argument, BaseType, DefaultValue, FunctionSchema, Type};
 
+use crate::signature::Signature;
 use crate::suggest::closest;
 use crate::{DType, Error, Result, Scalar, Value};
 
-/// Binds `args` and `kwargs` to `schema`'s arguments: one value per argument, in schema order.
+/// Binds `args` and `kwargs` to `schema`'s arguments (whose [`Signature`] is `signature`): one
+/// value per argument, in schema order.
 ///
 /// The common case, every argument given positionally with exactly its schema type, borrows the
-/// caller's values instead of copying them.
+/// caller's values instead of copying them; it is checked inline, and everything else is bound
+/// out of line.
+#[inline]
 pub(crate) fn bind<'a>(
     op: &str,
     schema: &FunctionSchema,
+    signature: &Signature,
     args: &'a [Value],
     kwargs: &[(&str, Value)],
 ) -> Result<Cow<'a, [Value]>> {
+    if kwargs.is_empty() && signature.is_all_positional() && signature.fits_exactly(args) {
+        return Ok(Cow::Borrowed(args));
+    }
+    bind_converting(op, schema, signature, args, kwargs).map(Cow::Owned)
+}
+
+/// [`bind`] for calls with keywords, defaults or values to convert.
+#[inline(never)]
+fn bind_converting(
+    op: &str,
+    schema: &FunctionSchema,
+    signature: &Signature,
+    args: &[Value],
+    kwargs: &[(&str, Value)],
+) -> Result<Vec<Value>> {
     let params = schema.arguments();
-    if kwargs.is_empty() && args.len() == params.len() && params.iter().all(|p| !p.kwarg_only) {
-        if params.iter().zip(args).all(|(p, v)| fits_exactly(&p.ty, v)) {
-            return Ok(Cow::Borrowed(args));
-        }
+    if kwargs.is_empty() && args.len() == params.len() && signature.positional == params.len() {
         return params
             .iter()
             .zip(args)
             .map(|(param, value)| coerce(op, param, value))
-            .collect::<Result<Vec<_>>>()
-            .map(Cow::Owned);
+            .collect();
     }
-    let positional = params.iter().take_while(|p| !p.kwarg_only).count();
+    let positional = signature.positional;
     if args.len() > positional {
         return Err(Error::TooManyArguments {
             op: op.to_string(),
@@ -62,7 +78,7 @@ pub(crate) fn bind<'a>(
         }
         slots[index] = Some(coerce(op, &params[index], value)?);
     }
-    let bound: Result<Vec<Value>> = params
+    params
         .iter()
         .zip(slots)
         .map(|(param, slot)| match slot {
@@ -77,34 +93,7 @@ pub(crate) fn bind<'a>(
                 }),
             },
         })
-        .collect();
-    bound.map(Cow::Owned)
-}
-
-/// Whether a value already is of `ty` as binding would leave it (no conversion needed).
-fn fits_exactly(ty: &Type, value: &Value) -> bool {
-    use BaseType as B;
-    match (ty, value) {
-        (Type::Optional(_), Value::None) => true,
-        (Type::Optional(inner), v) => fits_exactly(inner, v),
-        (Type::Base(B::Tensor), Value::Tensor(_))
-        | (Type::Base(B::Int | B::SymInt), Value::Int(_))
-        | (Type::Base(B::Float), Value::Float(_))
-        | (Type::Base(B::Bool), Value::Bool(_))
-        | (Type::Base(B::Str), Value::Str(_))
-        | (Type::Base(B::Scalar), Value::Scalar(_))
-        | (Type::Base(B::ScalarType), Value::ScalarType(_))
-        | (Type::Base(B::Device), Value::Device(_)) => true,
-        (Type::List { elem, .. }, v) => matches!(
-            (&**elem, v),
-            (Type::Base(B::Tensor), Value::TensorList(_))
-                | (Type::Optional(_), Value::OptionalTensorList(_))
-                | (Type::Base(B::Int | B::SymInt), Value::IntList(_))
-                | (Type::Base(B::Float), Value::FloatList(_))
-                | (Type::Base(B::Bool), Value::BoolList(_))
-        ),
-        _ => false,
-    }
+        .collect()
 }
 
 fn coerce(op: &str, param: &Argument, value: &Value) -> Result<Value> {

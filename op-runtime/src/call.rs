@@ -10,13 +10,13 @@ use crate::bind::bind;
 use crate::dispatch::KeyBuilder;
 use crate::record::{KernelDef, KernelStyle};
 use crate::registry::{OpEntry, Variant};
-use crate::{Error, Meta, OpHandle, Registry, Result, Tensor, Value};
+use crate::{Error, Meta, OpHandle, Registry, Result, Returns, Tensor, Value};
 
 impl OpHandle<'_> {
     /// Calls the op with positional arguments; omitted trailing arguments take their defaults.
     ///
     /// Returns one value per schema return (a `Tensor[]` return is one [`Value::TensorList`]).
-    pub fn call(&self, args: &[Value]) -> Result<Vec<Value>> {
+    pub fn call(&self, args: &[Value]) -> Result<Returns> {
         self.call_kw(args, &[])
     }
 
@@ -25,17 +25,17 @@ impl OpHandle<'_> {
     /// For an out variant the outputs are passed as keyword arguments (`out=`, or the names of the
     /// returns) and returned; an empty output is resized, and the resized tensor is the returned
     /// one.
-    pub fn call_kw(&self, args: &[Value], kwargs: &[(&str, Value)]) -> Result<Vec<Value>> {
+    pub fn call_kw(&self, args: &[Value], kwargs: &[(&str, Value)]) -> Result<Returns> {
         let entry = self.entry();
         let schema = self.schema();
         match self.variant {
             Variant::Declared => {
-                let bound = bind(&entry.name, schema, args, kwargs)?;
+                let bound = bind(&entry.name, schema, &entry.signature, args, kwargs)?;
                 call_declared(entry, &bound)
             }
             Variant::Out => {
                 let name = entry.out_name.as_deref().unwrap_or(&entry.name);
-                let bound = bind(name, schema, args, kwargs)?.into_owned();
+                let bound = bind(name, schema, &entry.out_signature, args, kwargs)?.into_owned();
                 call_out(entry, name, bound)
             }
         }
@@ -45,24 +45,25 @@ impl OpHandle<'_> {
 impl Registry {
     /// Calls an op by name. Without an overload in the name, every overload is tried in order
     /// and the first whose schema accepts the arguments is called.
-    pub fn call(&self, name: &str, args: &[Value]) -> Result<Vec<Value>> {
+    pub fn call(&self, name: &str, args: &[Value]) -> Result<Returns> {
         self.call_kw(name, args, &[])
     }
 
     /// [`Registry::call`] with keyword arguments.
-    pub fn call_kw(
-        &self,
-        name: &str,
-        args: &[Value],
-        kwargs: &[(&str, Value)],
-    ) -> Result<Vec<Value>> {
+    pub fn call_kw(&self, name: &str, args: &[Value], kwargs: &[(&str, Value)]) -> Result<Returns> {
         match self.find(name) {
             Ok(handle) => handle.call_kw(args, kwargs),
             Err(Error::AmbiguousOverload { .. }) => {
                 let mut attempts = Vec::new();
                 for handle in self.overloads(name) {
                     let schema = handle.schema();
-                    match bind(&schema.name().to_string(), schema, args, kwargs) {
+                    match bind(
+                        &schema.name().to_string(),
+                        schema,
+                        handle.signature(),
+                        args,
+                        kwargs,
+                    ) {
                         Ok(_) => return handle.call_kw(args, kwargs),
                         Err(e) => attempts.push(e),
                     }
@@ -77,12 +78,42 @@ impl Registry {
     }
 }
 
-/// The dispatch key of bound arguments.
-fn key_of<'a>(
-    entry: &'a OpEntry,
-    args: &'a [Value],
-    extra: &'a [Tensor],
-) -> Result<crate::DispatchKey> {
+/// The dispatch key of bound arguments: the device and dtype of the first tensor, once every
+/// tensor is known to be on that device. Only the arguments that can hold tensors are visited,
+/// and names are only looked up to report tensors on different devices.
+#[inline]
+fn key_of(entry: &OpEntry, args: &[Value], extra: &[Tensor]) -> Result<crate::DispatchKey> {
+    let mut first: Option<(crate::Device, crate::DType)> = None;
+    let mut one_device = true;
+    let mut visit = |t: &Tensor| match first {
+        None => first = Some((t.device(), t.dtype())),
+        Some((device, _)) => one_device &= t.device() == device,
+    };
+    for &i in &entry.signature.tensor_args {
+        match args.get(i) {
+            Some(Value::Tensor(t)) => visit(t),
+            Some(other) => other.for_each_tensor(&mut visit),
+            None => {}
+        }
+    }
+    extra.iter().for_each(&mut visit);
+    match first {
+        _ if !one_device => Err(devices_differ(entry, args, extra)),
+        None => Ok(crate::DispatchKey {
+            device: crate::Device::Cpu,
+            dtype: None,
+        }),
+        Some((device, dtype)) => Ok(crate::DispatchKey {
+            device,
+            dtype: Some(dtype),
+        }),
+    }
+}
+
+/// The error of [`key_of`], naming the first two arguments on different devices.
+#[cold]
+#[inline(never)]
+fn devices_differ(entry: &OpEntry, args: &[Value], extra: &[Tensor]) -> Error {
     let mut key = KeyBuilder::new();
     for (param, value) in entry.schema.arguments().iter().zip(args) {
         value.for_each_tensor(&mut |t| key.add(&param.name, t));
@@ -90,10 +121,16 @@ fn key_of<'a>(
     for t in extra {
         key.add("out", t);
     }
-    key.finish(&entry.name)
+    match key.finish(&entry.name) {
+        Err(e) => e,
+        Ok(key) => Error::Internal(format!(
+            "`{}`: tensors on different devices, but the names found none ({key:?})",
+            entry.name
+        )),
+    }
 }
 
-fn call_declared(entry: &OpEntry, args: &[Value]) -> Result<Vec<Value>> {
+fn call_declared(entry: &OpEntry, args: &[Value]) -> Result<Returns> {
     let kernel = entry.kernel(key_of(entry, args, &[])?)?;
     let boxed = entry.def.boxed;
     if kernel.style == KernelStyle::Functional || entry.out_schema.is_none() {
@@ -115,7 +152,7 @@ fn call_declared(entry: &OpEntry, args: &[Value]) -> Result<Vec<Value>> {
                 std::slice::from_mut(&mut out),
             )
         })?;
-        return Ok(vec![Value::Tensor(out)]);
+        return Ok(Returns::one(Value::Tensor(out)));
     }
     let metas = entry.infer(args)?;
     let mut outs = metas.iter().map(alloc).collect::<Result<Vec<_>>>()?;
@@ -151,7 +188,7 @@ fn single_meta(metas: Vec<Meta>, op: &str) -> Result<Meta> {
     }
 }
 
-fn call_out(entry: &OpEntry, name: &str, bound: Vec<Value>) -> Result<Vec<Value>> {
+fn call_out(entry: &OpEntry, name: &str, bound: Vec<Value>) -> Result<Returns> {
     let out_schema = entry
         .out_schema
         .as_ref()
@@ -232,7 +269,7 @@ fn call_out(entry: &OpEntry, name: &str, bound: Vec<Value>) -> Result<Vec<Value>
         }
     }
     Ok(if out_schema.returns().is_empty() {
-        Vec::new()
+        Returns::new()
     } else {
         outs.into_iter().map(Value::Tensor).collect()
     })
@@ -251,9 +288,11 @@ impl OpEntry {
     }
 
     /// The functional call's return values from the outputs the kernel wrote.
-    fn returns_from_outs(&self, outs: Vec<Tensor>) -> Vec<Value> {
+    fn returns_from_outs(&self, outs: Vec<Tensor>) -> Returns {
         match self.schema.returns() {
-            [single] if matches!(single.ty, Type::List { .. }) => vec![Value::TensorList(outs)],
+            [single] if matches!(single.ty, Type::List { .. }) => {
+                Returns::one(Value::TensorList(outs))
+            }
             _ => outs.into_iter().map(Value::Tensor).collect(),
         }
     }

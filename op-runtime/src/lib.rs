@@ -22,6 +22,8 @@ mod meta;
 mod opcheck;
 mod record;
 mod registry;
+mod returns;
+mod signature;
 mod suggest;
 mod value;
 
@@ -47,4 +49,5 @@ pub use meta::{Meta, broadcast_shapes};
 pub use opcheck::{Check, Outcome, Report, Sample, opcheck, opcheck_samples};
 pub use record::{KernelDTypes, KernelStyle, SourceLocation};
 pub use registry::{KernelInfo, OpHandle, Registry, Variant};
+pub use returns::Returns;
 pub use value::Value;

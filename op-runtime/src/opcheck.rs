@@ -17,7 +17,7 @@ use sample::{call_bound, call_out_bound};
 
 use crate::record::{KernelDTypes, KernelDef, KernelStyle};
 use crate::registry::{OpEntry, Variant};
-use crate::{DType, Device, DeviceKind, Error, Meta, OpHandle, Result, Tensor, Value};
+use crate::{DType, Device, DeviceKind, Error, Meta, OpHandle, Result, Returns, Tensor, Value};
 
 /// One named check on one sample.
 #[derive(Clone, Debug, PartialEq)]
@@ -217,7 +217,7 @@ fn kernel_check_name(kernel: &KernelDef) -> String {
 }
 
 /// Calls the op, and compares non-written tensor arguments before and after.
-fn check_call(op: &OpHandle<'_>, args: &[Value]) -> Result<(Vec<Value>, Outcome)> {
+fn check_call(op: &OpHandle<'_>, args: &[Value]) -> Result<(Returns, Outcome)> {
     let schema = op.schema();
     let before: Vec<Option<Vec<u64>>> = schema
         .arguments()

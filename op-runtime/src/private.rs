@@ -15,7 +15,8 @@ pub use crate::record::{
 };
 pub use crate::registry::OpEntry;
 pub use crate::{
-    DType, Device, DeviceKind, Error, Meta, OpHandle, Registry, Result, Scalar, Tensor, Value,
+    DType, Device, DeviceKind, Error, Meta, OpHandle, Registry, Result, Returns, Scalar, Tensor,
+    Value,
 };
 
 /// A per-op cache of the op's registry entry, held in a `static` by the generated module, so a
@@ -223,7 +224,7 @@ pub fn opt_meta(value: Option<&Tensor>) -> Option<Meta> {
 /// Converts a kernel's typed results into boxed return values.
 pub trait IntoReturns {
     /// The results, one value per schema return.
-    fn into_returns(self) -> Vec<Value>;
+    fn into_returns(self) -> Returns;
 }
 
 /// Converts a shape function's typed result into one `Meta` per tensor result.
@@ -245,8 +246,8 @@ impl IntoMetas for Vec<Meta> {
 }
 
 impl IntoReturns for () {
-    fn into_returns(self) -> Vec<Value> {
-        Vec::new()
+    fn into_returns(self) -> Returns {
+        Returns::new()
     }
 }
 
@@ -254,8 +255,8 @@ macro_rules! single_return {
     ($($t:ty),*) => {$(
         impl IntoReturns for $t {
             #[inline]
-            fn into_returns(self) -> Vec<Value> {
-                vec![Value::from(self)]
+            fn into_returns(self) -> Returns {
+                Returns::one(Value::from(self))
             }
         }
     )*};
@@ -278,9 +279,9 @@ single_return!(
 macro_rules! tuple_returns {
     ($(($($t:ident $v:ident),+)),*) => {$(
         impl<$($t: Into<Value>),+> IntoReturns for ($($t,)+) {
-            fn into_returns(self) -> Vec<Value> {
+            fn into_returns(self) -> Returns {
                 let ($($v,)+) = self;
-                vec![$($v.into()),+]
+                Returns::from(vec![$($v.into()),+])
             }
         }
         impl IntoMetas for ($(tuple_returns!(@meta $t),)+) {

@@ -9,7 +9,7 @@
 use std::any::Any;
 use std::fmt;
 
-use crate::{DType, DeviceKind, Meta, Result, Tensor, Value};
+use crate::{DType, DeviceKind, Meta, Result, Returns, Tensor, Value};
 
 /// Where a record was declared: the position of the attribute in the user's source.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -58,7 +58,7 @@ pub type BoxedKernelFn = fn(
     style: KernelStyle,
     args: &[Value],
     outs: &mut [Tensor],
-) -> Result<Vec<Value>>;
+) -> Result<Returns>;
 
 /// The boxed shape function of an op: the bound arguments in, the `Meta` of each Tensor result
 /// out (in return order).

@@ -9,6 +9,7 @@ use op_schema::FunctionSchema;
 
 use crate::dispatch::DispatchTable;
 use crate::record::{KernelDTypes, KernelDef, OpDef};
+use crate::signature::Signature;
 use crate::suggest::closest;
 use crate::{DType, DeviceKind, Error, Result, SourceLocation};
 
@@ -100,6 +101,10 @@ pub struct OpEntry {
     pub(crate) out_inputs: Vec<usize>,
     pub(crate) kernels: Vec<&'static KernelDef>,
     pub(crate) table: DispatchTable,
+    /// What boxed calls of the declared schema need of it.
+    pub(crate) signature: Signature,
+    /// The same for the out variant (empty without one).
+    pub(crate) out_signature: Signature,
 }
 
 /// A cheap, copyable reference to one op (or its out variant) in a registry, for repeated calls.
@@ -365,6 +370,8 @@ impl OpEntry {
         };
         Ok(OpEntry {
             def,
+            signature: Signature::of(&schema),
+            out_signature: out_schema.as_ref().map(Signature::of).unwrap_or_default(),
             name: schema.name().to_string(),
             schema,
             out_name: out_schema.as_ref().map(|s| s.name().to_string()),
@@ -402,6 +409,15 @@ impl<'r> OpHandle<'r> {
         match self.variant {
             Variant::Declared => &entry.schema,
             Variant::Out => entry.out_schema.as_ref().unwrap_or(&entry.schema),
+        }
+    }
+
+    /// The [`Signature`] of [`OpHandle::schema`].
+    pub(crate) fn signature(&self) -> &'r Signature {
+        let entry = self.entry();
+        match self.variant {
+            Variant::Declared => &entry.signature,
+            Variant::Out => &entry.out_signature,
         }
     }
 

@@ -113,6 +113,27 @@ impl Value {
         matches!(self, Value::None)
     }
 
+    /// The variant, for the type checks boxed calls precompute per schema.
+    #[inline]
+    pub(crate) fn kind(&self) -> ValueKind {
+        match self {
+            Value::None => ValueKind::None,
+            Value::Tensor(_) => ValueKind::Tensor,
+            Value::TensorList(_) => ValueKind::TensorList,
+            Value::OptionalTensorList(_) => ValueKind::OptionalTensorList,
+            Value::Int(_) => ValueKind::Int,
+            Value::Float(_) => ValueKind::Float,
+            Value::Bool(_) => ValueKind::Bool,
+            Value::Str(_) => ValueKind::Str,
+            Value::Scalar(_) => ValueKind::Scalar,
+            Value::ScalarType(_) => ValueKind::ScalarType,
+            Value::Device(_) => ValueKind::Device,
+            Value::IntList(_) => ValueKind::IntList,
+            Value::FloatList(_) => ValueKind::FloatList,
+            Value::BoolList(_) => ValueKind::BoolList,
+        }
+    }
+
     /// Every tensor held by this value, for dispatch and device checks.
     pub(crate) fn for_each_tensor<'a>(&'a self, f: &mut impl FnMut(&'a Tensor)) {
         match self {
@@ -121,6 +142,34 @@ impl Value {
             Value::OptionalTensorList(ts) => ts.iter().flatten().for_each(f),
             _ => {}
         }
+    }
+}
+
+/// The variants of [`Value`] without their payloads.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[repr(u8)]
+pub(crate) enum ValueKind {
+    None,
+    Tensor,
+    TensorList,
+    OptionalTensorList,
+    Int,
+    Float,
+    Bool,
+    Str,
+    Scalar,
+    ScalarType,
+    Device,
+    IntList,
+    FloatList,
+    BoolList,
+}
+
+impl ValueKind {
+    /// This kind's bit in a set of kinds.
+    #[inline]
+    pub(crate) const fn bit(self) -> u16 {
+        1 << self as u16
     }
 }
 

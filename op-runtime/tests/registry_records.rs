@@ -5,8 +5,8 @@ use std::any::Any;
 
 use op_runtime::__private::{KernelDef, OpDef};
 use op_runtime::{
-    DType, DeviceKind, Error, KernelDTypes, KernelStyle, Registry, Result, SourceLocation, Tensor,
-    Value,
+    DType, DeviceKind, Error, KernelDTypes, KernelStyle, Registry, Result, Returns, SourceLocation,
+    Tensor, Value,
 };
 
 fn boxed(
@@ -14,8 +14,8 @@ fn boxed(
     _: KernelStyle,
     _: &[Value],
     _: &mut [Tensor],
-) -> Result<Vec<Value>> {
-    Ok(Vec::new())
+) -> Result<Returns> {
+    Ok(Returns::new())
 }
 
 static KERNEL_FN: fn() = || {};

@@ -2,7 +2,7 @@
 //! the checks call an op with a sample bound to its schema.
 
 use crate::bind::bind;
-use crate::{OpHandle, Result, Value};
+use crate::{OpHandle, Result, Returns, Value};
 
 /// Inputs for one opcheck run: positional arguments, and keyword arguments by name (for
 /// keyword-only arguments, or to set any argument by name), bound to the schema as
@@ -47,7 +47,14 @@ impl Sample {
             .map(|(name, value)| (name.as_str(), value.clone()))
             .collect();
         let entry = op.entry();
-        Ok(bind(&entry.name, &entry.schema, &self.args, &kwargs)?.into_owned())
+        Ok(bind(
+            &entry.name,
+            &entry.schema,
+            &entry.signature,
+            &self.args,
+            &kwargs,
+        )?
+        .into_owned())
     }
 }
 
@@ -76,7 +83,7 @@ pub(super) fn split<'s>(
 }
 
 /// Calls the op (its declared schema) with a bound argument list.
-pub(super) fn call_bound(op: &OpHandle<'_>, bound: &[Value]) -> Result<Vec<Value>> {
+pub(super) fn call_bound(op: &OpHandle<'_>, bound: &[Value]) -> Result<Returns> {
     let (positional, keywords) = split(op, bound);
     op.call_kw(&positional, &keywords)
 }
@@ -89,7 +96,7 @@ pub(super) fn call_out_bound(
     out: &OpHandle<'_>,
     bound: &[Value],
     outs: &[(String, Value)],
-) -> Result<Vec<Value>> {
+) -> Result<Returns> {
     let (positional, keywords) = split(op, bound);
     let out_params = out.schema().arguments();
     let mut kwargs: Vec<(&str, Value)> = keywords

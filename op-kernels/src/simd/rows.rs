@@ -179,7 +179,8 @@ trait RowOp<T: Element>: Sync {
         cols
     }
     /// Fills the scratch buffer once per thread, before its first row.
-    fn prepare(&self, _scratch: &mut [T::Lane]) {}
+    #[inline(always)]
+    fn prepare<S: Simd<Elem = T::Lane>>(&self, _s: S, _scratch: &mut [T::Lane]) {}
     /// Processes one row. `ahead` is the row this thread processes next (or this row again for the
     /// last one): rows that make more than one pass prefetch it while working on cached data, so that
     /// reading it from memory overlaps this row's compute and writes (see [`PREFETCH_MAX_ROW_BYTES`]).
@@ -226,7 +227,7 @@ impl<T: Element, Op: RowOp<T>> Kernel<T::Lane> for RowsKernel<'_, T, Op> {
     fn run<S: Simd<Elem = T::Lane>>(self, s: S) {
         let oc = self.op.out_cols(self.cols);
         let mut scratch = vec![T::Lane::ZERO; self.op.scratch_lanes(self.cols)];
-        self.op.prepare(&mut scratch);
+        self.op.prepare(s, &mut scratch);
         let prefetch = self.cols * size_of::<T>() <= PREFETCH_MAX_ROW_BYTES;
         for r in self.start..self.end {
             let x = self.x.wrapping_add(r * self.cols);
@@ -721,13 +722,29 @@ impl<T: Element> RowOp<T> for Norm<'_, T> {
         2 * cols
     }
     /// `weight` then `bias` converted to lanes once per thread, not once per row (a bf16 load is a
-    /// widening and a shift per vector; f16 a conversion).
-    fn prepare(&self, scratch: &mut [T::Lane]) {
+    /// widening and a shift per vector; f16 a conversion), a vector at a time: element by element,
+    /// an f16 conversion without F16C in the build cost more than the rows of a small tensor.
+    #[inline(always)]
+    fn prepare<S: Simd<Elem = T::Lane>>(&self, s: S, scratch: &mut [T::Lane]) {
         let (w, b) = scratch.split_at_mut(scratch.len() / 2);
         for (param, lanes) in [(self.weight, w), (self.bias, b)] {
             if let Some(p) = param {
-                for (l, v) in lanes.iter_mut().zip(p) {
-                    *l = v.to_lane();
+                let n = p.len().min(lanes.len());
+                let mut i = 0;
+                while i < n {
+                    let len = (n - i).min(S::LANES);
+                    // SAFETY: i + len <= n, within both slices.
+                    unsafe {
+                        let v = load_n(s, p.as_ptr().add(i), len);
+                        if len == S::LANES {
+                            s.store(lanes.as_mut_ptr().add(i), v);
+                        } else {
+                            let mut tail = [T::Lane::ZERO; MAX_LANES];
+                            s.store(tail.as_mut_ptr(), v);
+                            lanes[i..n].copy_from_slice(&tail[..len]);
+                        }
+                    }
+                    i += len;
                 }
             }
         }

@@ -164,6 +164,7 @@ fn call_declared(entry: &OpEntry, args: &[Value]) -> Result<Returns> {
 
 /// For a pointwise op whose tensors all have one shape and dtype, the output is allocated
 /// without running shape inference (broadcasting equal shapes gives that shape).
+#[inline(always)]
 fn pointwise_output(entry: &OpEntry, args: &[Value]) -> Option<Result<Tensor>> {
     if !entry.def.pointwise {
         return None;
@@ -300,7 +301,7 @@ impl OpEntry {
     /// Runs a kernel, turning a panic into [`Error::KernelPanicked`]. The registry holds no
     /// state a panic could leave half-updated, so it stays usable afterwards.
     #[doc(hidden)]
-    #[inline]
+    #[inline(always)]
     pub fn run<R>(&self, kernel: &KernelDef, f: impl FnOnce() -> Result<R>) -> Result<R> {
         match catch_unwind(AssertUnwindSafe(f)) {
             Ok(result) => result,

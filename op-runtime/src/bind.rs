@@ -40,7 +40,7 @@ fn bind_converting(
     kwargs: &[(&str, Value)],
 ) -> Result<Vec<Value>> {
     let params = schema.arguments();
-    if kwargs.is_empty() && args.len() == params.len() && signature.positional == params.len() {
+    if kwargs.is_empty() && args.len() == params.len() && signature.is_all_positional() {
         return params
             .iter()
             .zip(args)

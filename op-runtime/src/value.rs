@@ -50,22 +50,7 @@ pub enum Value {
 impl Value {
     /// The schema spelling of this value's type, for error messages (`Tensor`, `int`, `float[]`, …).
     pub fn type_name(&self) -> &'static str {
-        match self {
-            Value::None => "None",
-            Value::Tensor(_) => "Tensor",
-            Value::TensorList(_) => "Tensor[]",
-            Value::OptionalTensorList(_) => "Tensor?[]",
-            Value::Int(_) => "int",
-            Value::Float(_) => "float",
-            Value::Bool(_) => "bool",
-            Value::Str(_) => "str",
-            Value::Scalar(_) => "Scalar",
-            Value::ScalarType(_) => "ScalarType",
-            Value::Device(_) => "Device",
-            Value::IntList(_) => "int[]",
-            Value::FloatList(_) => "float[]",
-            Value::BoolList(_) => "bool[]",
-        }
+        self.kind().type_name()
     }
 
     /// The tensor, if this is one.
@@ -113,7 +98,8 @@ impl Value {
         matches!(self, Value::None)
     }
 
-    /// The variant, for the type checks boxed calls precompute per schema.
+    /// The variant without its payload: names the type in messages, and is what the type checks
+    /// boxed calls precompute per schema test against.
     #[inline]
     pub(crate) fn kind(&self) -> ValueKind {
         match self {
@@ -166,6 +152,26 @@ pub(crate) enum ValueKind {
 }
 
 impl ValueKind {
+    /// The schema spelling of values of this kind.
+    fn type_name(self) -> &'static str {
+        match self {
+            ValueKind::None => "None",
+            ValueKind::Tensor => "Tensor",
+            ValueKind::TensorList => "Tensor[]",
+            ValueKind::OptionalTensorList => "Tensor?[]",
+            ValueKind::Int => "int",
+            ValueKind::Float => "float",
+            ValueKind::Bool => "bool",
+            ValueKind::Str => "str",
+            ValueKind::Scalar => "Scalar",
+            ValueKind::ScalarType => "ScalarType",
+            ValueKind::Device => "Device",
+            ValueKind::IntList => "int[]",
+            ValueKind::FloatList => "float[]",
+            ValueKind::BoolList => "bool[]",
+        }
+    }
+
     /// This kind's bit in a set of kinds.
     #[inline]
     pub(crate) const fn bit(self) -> u16 {

@@ -736,13 +736,7 @@ impl<T: Element> RowOp<T> for Norm<'_, T> {
                     // SAFETY: i + len <= n, within both slices.
                     unsafe {
                         let v = load_n(s, p.as_ptr().add(i), len);
-                        if len == S::LANES {
-                            s.store(lanes.as_mut_ptr().add(i), v);
-                        } else {
-                            let mut tail = [T::Lane::ZERO; MAX_LANES];
-                            s.store(tail.as_mut_ptr(), v);
-                            lanes[i..n].copy_from_slice(&tail[..len]);
-                        }
+                        store_lanes(s, lanes.as_mut_ptr().add(i), v, len);
                     }
                     i += len;
                 }

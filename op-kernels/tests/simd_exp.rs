@@ -192,3 +192,42 @@ fn exp_exhaustive() {
     );
     assert!(worst.0 <= 2);
 }
+
+/// Every level gives the same bits over the whole range, subnormal results, overflow and the special
+/// values included: AVX-512 scales by `2^n` with `vscalefps` on every vector, the other levels build
+/// `2^n` from exponent bits and take a two-factor path only for `|x| ≥ 86`.
+#[test]
+fn exp_same_bits_at_every_level() {
+    let mut xs = sweep();
+    xs.extend([
+        f32::NAN,
+        f32::INFINITY,
+        f32::NEG_INFINITY,
+        f32::MAX,
+        f32::MIN,
+        0.0,
+        -0.0,
+        f32::MIN_POSITIVE,
+        1e30,
+        -1e30,
+    ]);
+    let run = |isa: Isa| {
+        simd::with_isa(isa, || {
+            let mut y = vec![0.0f32; xs.len()];
+            ops::exp(&xs, &mut y).unwrap();
+            y
+        })
+        .unwrap()
+    };
+    let scalar = run(Isa::Scalar);
+    for isa in supported_isas() {
+        let got = run(isa);
+        for (i, (a, b)) in got.iter().zip(&scalar).enumerate() {
+            assert!(
+                a.to_bits() == b.to_bits() || a.is_nan() && b.is_nan(),
+                "exp({:e}) at {isa}: {a:e}, scalar {b:e}",
+                xs[i]
+            );
+        }
+    }
+}

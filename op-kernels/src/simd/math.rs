@@ -15,14 +15,18 @@ const EXP_FAST_BOUND: f64 = 86.0;
 ///
 /// `e^x = 2^n · e^r` with `n = round(x / ln 2)`, `|r| ≤ ln 2 / 2`. A vector whose lanes all have
 /// `|x| < 86` (the common case) scales once by `2^n`; any other lane sends the whole vector to
-/// [`exp_f32_wide`], which gives bit-identical results on the fast path's lanes, so a lane's result
-/// never depends on its neighbours (or on how a buffer is split into vectors).
+/// [`exp_f32_scaled`], which gives bit-identical results on the fast path's lanes, so a lane's result
+/// never depends on its neighbours (or on how a buffer is split into vectors). With AVX-512 every
+/// vector takes `exp_f32_scaled` (same results, no branch).
 #[inline(always)]
 pub fn exp_f32<S: Simd<Elem = f32>>(s: S, x: S::V) -> S::V {
+    if S::FAST_SCALE_POW2 {
+        return exp_f32_scaled(s, x);
+    }
     // NaN compares false and stays on the fast path: it propagates through r.
     if s.any(s.le(s.constant(EXP_FAST_BOUND), s.abs(x))) {
         std::hint::cold_path();
-        return exp_f32_wide(s, x);
+        return exp_f32_scaled(s, x);
     }
     exp_f32_fast(s, x)
 }
@@ -33,6 +37,15 @@ pub fn exp_f32<S: Simd<Elem = f32>>(s: S, x: S::V) -> S::V {
 /// 25 % slower in a loop). Results are bit-identical to [`exp_f32`] lane by lane.
 #[inline(always)]
 pub fn exp4_f32<S: Simd<Elem = f32>>(s: S, x: [S::V; 4]) -> [S::V; 4] {
+    if S::FAST_SCALE_POW2 {
+        // No branch to share: the four evaluations already form one block.
+        return [
+            exp_f32_scaled(s, x[0]),
+            exp_f32_scaled(s, x[1]),
+            exp_f32_scaled(s, x[2]),
+            exp_f32_scaled(s, x[3]),
+        ];
+    }
     let (bound, one) = (s.constant(EXP_FAST_BOUND), s.constant(1.0));
     // A lane of `flag` is 1 where any of the four vectors needs the wide path (NaN does not).
     let mut flag = s.constant(0.0);
@@ -43,10 +56,10 @@ pub fn exp4_f32<S: Simd<Elem = f32>>(s: S, x: [S::V; 4]) -> [S::V; 4] {
     if s.any(s.eq(flag, one)) {
         std::hint::cold_path();
         return [
-            exp_f32_wide(s, x[0]),
-            exp_f32_wide(s, x[1]),
-            exp_f32_wide(s, x[2]),
-            exp_f32_wide(s, x[3]),
+            exp_f32_scaled(s, x[0]),
+            exp_f32_scaled(s, x[1]),
+            exp_f32_scaled(s, x[2]),
+            exp_f32_scaled(s, x[3]),
         ];
     }
     [
@@ -57,6 +70,21 @@ pub fn exp4_f32<S: Simd<Elem = f32>>(s: S, x: [S::V; 4]) -> [S::V; 4] {
     ]
 }
 
+/// `e^x` over the whole range: `x` clamped to where the result is not yet inf / 0, then
+/// `round(1 + y) · 2^n` rounded once by [`Simd::scale_pow2`]. Where the result is normal, scaling by
+/// `2^n` is exact, so this equals the fast path's single rounding of `2^n (1 + y)` bit for bit.
+///
+/// Where `scale_pow2` is one instruction (AVX-512) this is the only path: no range check, no branch
+/// (measured with simd-bench at 64 KiB: f32 `exp` 12.0 → 13.2 Gelem/s). Elsewhere it is the slow
+/// path for `|x| ≥ 86`.
+#[inline(always)]
+fn exp_f32_scaled<S: Simd<Elem = f32>>(s: S, x: S::V) -> S::V {
+    // Beyond these bounds the result is inf / 0 anyway (NaN stays NaN); the clamp keeps n finite.
+    let x = s.clamp(x, s.constant(-104.0), s.constant(89.0));
+    let (n, y) = exp_reduced(s, x);
+    s.scale_pow2(s.add(s.constant(1.0), y), n)
+}
+
 /// The fast path: valid where `|x| < EXP_FAST_BOUND` or `x` is NaN.
 #[inline(always)]
 fn exp_f32_fast<S: Simd<Elem = f32>>(s: S, x: S::V) -> S::V {
@@ -64,21 +92,6 @@ fn exp_f32_fast<S: Simd<Elem = f32>>(s: S, x: S::V) -> S::V {
     let scale = s.pow2i(n);
     // 2^n (1 + y), rounded once.
     s.mul_add(scale, y, scale)
-}
-
-/// `e^x` over the whole range: `x` clamped to where the result is not yet inf / 0, then `2^n` applied
-/// as two normal factors so that `n` in [-150, 129] never leaves the exponent range. Where the result
-/// is normal, the first factor's product is exact-scaled `2^n1 (1 + y)` rounded once and the second
-/// factor is exact, so the result equals [`exp_f32`]'s fast path bit for bit.
-#[inline(always)]
-fn exp_f32_wide<S: Simd<Elem = f32>>(s: S, x: S::V) -> S::V {
-    // Beyond these bounds the result is inf / 0 anyway (max/min keep NaN).
-    let x = s.min(s.max(x, s.constant(-104.0)), s.constant(89.0));
-    let (n, y) = exp_reduced(s, x);
-    let n1 = s.round(s.mul(n, s.constant(0.5)));
-    let n2 = s.sub(n, n1);
-    let scale = s.pow2i(n1);
-    s.mul(s.mul_add(scale, y, scale), s.pow2i(n2))
 }
 
 /// The reduction shared by both paths: `(n, e^r - 1)` with `n = round(x log2 e)`, `r = x - n ln 2`.

@@ -52,6 +52,11 @@ pub trait Simd: Copy + Send + Sync + 'static {
     fn max(self, a: Self::V, b: Self::V) -> Self::V;
     /// Lane-wise minimum; NaN if either lane is NaN.
     fn min(self, a: Self::V, b: Self::V) -> Self::V;
+    /// `x` clamped to `[lo, hi]` (constants, `lo <= hi`, not NaN); a NaN lane of `x` stays NaN.
+    #[inline(always)]
+    fn clamp(self, x: Self::V, lo: Self::V, hi: Self::V) -> Self::V {
+        self.min(self.max(x, lo), hi)
+    }
     /// Lane-wise maximum where a NaN lane may give either operand: one instruction where the
     /// hardware's max does not propagate NaN (x86), for reductions whose NaN surfaces later anyway
     /// (softmax's maximum: a NaN input makes its `exp` and so the whole row NaN).
@@ -188,6 +193,20 @@ pub trait Simd: Copy + Send + Sync + 'static {
     #[inline(always)]
     fn pow2i(self, n: Self::V) -> Self::V {
         self.map(n, |x| Self::Elem::from_f64(2f64.powi(x.to_f64() as i32)))
+    }
+    /// Whether [`Simd::scale_pow2`] is one instruction (AVX-512's `vscalefps`); math functions then
+    /// prefer it to building `2^n` from exponent bits.
+    const FAST_SCALE_POW2: bool = false;
+    /// `m · 2^n` rounded once, for `m` in `[0.5, 4)` (or NaN) and lanes of `n` holding integers in
+    /// `[-150, 129]` (f32): overflow gives inf, underflow a correctly rounded subnormal or 0.
+    ///
+    /// The default applies `2^n` as two normal factors, `2^⌊n/2⌉` (exact on such an `m`) and the rest
+    /// (which rounds once).
+    #[inline(always)]
+    fn scale_pow2(self, m: Self::V, n: Self::V) -> Self::V {
+        let n1 = self.round(self.mul(n, self.constant(0.5)));
+        let n2 = self.sub(n, n1);
+        self.mul(self.mul(m, self.pow2i(n1)), self.pow2i(n2))
     }
     /// For positive normal `x`: `(m, e)` with `x = m * 2^e`, `m` in `[0.5, 1)`.
     #[inline(always)]

@@ -112,6 +112,12 @@ impl Simd for Avx2F32 {
         unsafe { _mm256_blendv_ps(_mm256_max_ps(a, b), a, _mm256_cmp_ps::<_CMP_UNORD_Q>(a, a)) }
     }
     #[inline(always)]
+    fn clamp(self, x: __m256, lo: __m256, hi: __m256) -> __m256 {
+        // SAFETY: the level's features are available (the token exists). maxps/minps return their
+        // second operand when either is NaN, so x (then the max) passes a NaN through.
+        unsafe { _mm256_min_ps(hi, _mm256_max_ps(lo, x)) }
+    }
+    #[inline(always)]
     fn min(self, a: __m256, b: __m256) -> __m256 {
         unsafe { _mm256_blendv_ps(_mm256_min_ps(a, b), a, _mm256_cmp_ps::<_CMP_UNORD_Q>(a, a)) }
     }

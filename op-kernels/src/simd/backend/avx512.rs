@@ -101,6 +101,12 @@ impl Simd for Avx512F32 {
         unsafe { _mm512_mask_mov_ps(_mm512_max_ps(a, b), self.is_nan(a), a) }
     }
     #[inline(always)]
+    fn clamp(self, x: __m512, lo: __m512, hi: __m512) -> __m512 {
+        // SAFETY: the level's features are available (the token exists). maxps/minps return their
+        // second operand when either is NaN, so x (then the max) passes a NaN through.
+        unsafe { _mm512_min_ps(hi, _mm512_max_ps(lo, x)) }
+    }
+    #[inline(always)]
     fn min(self, a: __m512, b: __m512) -> __m512 {
         unsafe { _mm512_mask_mov_ps(_mm512_min_ps(a, b), self.is_nan(a), a) }
     }
@@ -221,6 +227,15 @@ impl Simd for Avx512F32 {
     unsafe fn stream_bf16(self, p: *mut bf16, v: __m512) {
         unsafe { _mm256_stream_si256(p.cast(), bf16_pack(v)) }
     }
+    const FAST_SCALE_POW2: bool = true;
+
+    #[inline(always)]
+    fn scale_pow2(self, m: __m512, n: __m512) -> __m512 {
+        // SAFETY: AVX-512F available (the token exists). vscalefps: m · 2^floor(n), rounded once,
+        // overflow to inf and gradual underflow, whatever n.
+        unsafe { _mm512_scalef_ps(m, n) }
+    }
+
     #[inline(always)]
     fn pow2i(self, n: __m512) -> __m512 {
         unsafe {

@@ -229,8 +229,15 @@ impl<T: Element, Op: RowOp<T>> Kernel<T::Lane> for RowsKernel<'_, T, Op> {
     #[inline(always)]
     fn run<S: Simd<Elem = T::Lane>>(self, s: S) {
         let oc = self.op.out_cols(self.cols);
-        let mut scratch = vec![T::Lane::ZERO; self.op.scratch_lanes(self.cols)];
-        self.op.prepare(s, &mut scratch);
+        // 64-byte aligned, like the outputs the drivers align their stores to: the norms' weight and
+        // bias lanes live here, and with both read unaligned (besides an unaligned input row), f32
+        // layer_norm over 512 MiB on one thread ran at 0.50–0.53 of the copy bound, 0.83–0.90 aligned.
+        let lanes = self.op.scratch_lanes(self.cols);
+        let align = 64 / size_of::<T::Lane>();
+        let mut buf = vec![T::Lane::ZERO; lanes + align];
+        let start = buf.as_ptr().align_offset(64).min(align);
+        let scratch = &mut buf[start..start + lanes];
+        self.op.prepare(s, scratch);
         let prefetch = self.cols * size_of::<T>() <= PREFETCH_MAX_ROW_BYTES;
         for r in self.start..self.end {
             let x = self.x.wrapping_add(r * self.cols);
@@ -248,7 +255,7 @@ impl<T: Element, Op: RowOp<T>> Kernel<T::Lane> for RowsKernel<'_, T, Op> {
                     self.cols,
                     self.nt,
                     ahead,
-                    &mut scratch,
+                    scratch,
                 );
             }
         }

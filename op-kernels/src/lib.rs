@@ -6,7 +6,7 @@
 //!   dim, `rms_norm`, `layer_norm`, `matmul` and `linear`, for f32, f64, f16 and bf16 (and the
 //!   integer dtypes where PyTorch has them), any strides.
 //! - [`simd`]: write an elementwise or row-wise kernel body once; it is instantiated per ISA
-//!   level (AVX-512, AVX2+FMA+F16C, NEON, scalar), chosen at first use.
+//!   level (AVX-512 with or without AVX512-BF16, AVX2+FMA+F16C, NEON, scalar), chosen at first use.
 //! - [`seed`]: `my_ops::mul3` (out style taking `&Tensor`, any numeric dtype) and `my_ops::mul4`
 //!   (out style over ndarray views, generic over the element type), the examples of the design
 //!   notes, both on the SIMD layer.

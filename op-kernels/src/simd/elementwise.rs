@@ -373,7 +373,7 @@ pub(crate) unsafe fn run_unary<T: Element, A: Operand<T>, Op: UnaryOp>(
             end: r.end,
             nt,
         };
-        T::Lane::dispatch(isa, k)
+        T::dispatch(isa, k)
     });
 }
 
@@ -403,7 +403,7 @@ pub(crate) unsafe fn run_binary<T: Element, A: Operand<T>, B: Operand<T>, Op: Bi
             end: r.end,
             nt,
         };
-        T::Lane::dispatch(isa, k)
+        T::dispatch(isa, k)
     });
 }
 

@@ -18,27 +18,37 @@ pub enum Isa {
     Avx2,
     /// x86-64 AVX-512 F/BW/VL/DQ on top of [`Isa::Avx2`]: 16 f32 lanes.
     Avx512,
+    /// [`Isa::Avx512`] plus AVX512-BF16: kernels over bf16 buffers round with `vcvtneps2bf16`
+    /// (the same bits); every other kernel runs as at [`Isa::Avx512`].
+    Avx512Bf16,
     /// aarch64 Advanced SIMD: 4 f32 lanes.
     Neon,
 }
 
 impl Isa {
     /// All levels, in the order of preference on their architecture (lowest first).
-    pub const ALL: [Isa; 4] = [Isa::Scalar, Isa::Avx2, Isa::Avx512, Isa::Neon];
+    pub const ALL: [Isa; 5] = [
+        Isa::Scalar,
+        Isa::Avx2,
+        Isa::Avx512,
+        Isa::Avx512Bf16,
+        Isa::Neon,
+    ];
 
-    /// The name used by `OPKIT_ISA`: `scalar`, `avx2`, `avx512` or `neon`.
+    /// The name used by `OPKIT_ISA`: `scalar`, `avx2`, `avx512`, `avx512bf16` or `neon`.
     pub fn name(self) -> &'static str {
         match self {
             Isa::Scalar => "scalar",
             Isa::Avx2 => "avx2",
             Isa::Avx512 => "avx512",
+            Isa::Avx512Bf16 => "avx512bf16",
             Isa::Neon => "neon",
         }
     }
 
     /// Whether this CPU can run kernels of this level. Cached after the first call.
     pub fn is_supported(self) -> bool {
-        static SUPPORT: OnceLock<[bool; 4]> = OnceLock::new();
+        static SUPPORT: OnceLock<[bool; 5]> = OnceLock::new();
         SUPPORT.get_or_init(|| Isa::ALL.map(probe))[self as usize]
     }
 
@@ -46,7 +56,7 @@ impl Isa {
     pub fn detect() -> Isa {
         static BEST: OnceLock<Isa> = OnceLock::new();
         *BEST.get_or_init(|| {
-            [Isa::Avx512, Isa::Avx2, Isa::Neon]
+            [Isa::Avx512Bf16, Isa::Avx512, Isa::Avx2, Isa::Neon]
                 .into_iter()
                 .find(|isa| isa.is_supported())
                 .unwrap_or(Isa::Scalar)
@@ -149,6 +159,11 @@ fn probe(isa: Isa) -> bool {
                 && std::arch::is_x86_feature_detected!("avx512bw")
                 && std::arch::is_x86_feature_detected!("avx512vl")
                 && std::arch::is_x86_feature_detected!("avx512dq");
+            false
+        }
+        Isa::Avx512Bf16 => {
+            #[cfg(target_arch = "x86_64")]
+            return probe(Isa::Avx512) && std::arch::is_x86_feature_detected!("avx512bf16");
             false
         }
         Isa::Neon => {

@@ -1,9 +1,9 @@
 //! The SIMD layer: kernel bodies written once over a small vector abstraction, instantiated per ISA
-//! level (AVX-512, AVX2+FMA+F16C, NEON, scalar), dispatched once per call on a level detected once per
-//! process.
+//! level (AVX-512 with or without AVX512-BF16, AVX2+FMA+F16C, NEON, scalar), dispatched once per call
+//! on a level detected once per process.
 //!
-//! - [`Isa`]: detection, the `OPKIT_ISA=scalar|avx2|avx512|neon` override, [`with_isa`] to force a level
-//!   in-process (tests).
+//! - [`Isa`]: detection, the `OPKIT_ISA=scalar|avx2|avx512|avx512bf16|neon` override, [`with_isa`] to
+//!   force a level in-process (tests).
 //! - [`Simd`]: the vector operations a kernel body uses; [`Element`]: f32, f64, f16, bf16 buffers (halves
 //!   compute in f32 lanes with hardware conversion where present, correctly rounded either way).
 //! - [`UnaryOp`] / [`BinaryOp`] with [`unary`], [`binary`], [`binary_scalar`]: a user's elementwise op in
@@ -90,7 +90,7 @@ impl fmt::Display for SimdError {
             SimdError::UnknownIsa(s) => {
                 write!(
                     f,
-                    "unknown ISA level `{s}` (expected scalar, avx2, avx512 or neon)"
+                    "unknown ISA level `{s}` (expected scalar, avx2, avx512, avx512bf16 or neon)"
                 )
             }
             SimdError::UnsupportedIsa(isa) => {

@@ -303,7 +303,7 @@ fn run_rows<T: Element, Op: RowOp<T>>(
             end: r.end,
             nt,
         };
-        T::Lane::dispatch(isa, k)
+        T::dispatch(isa, k)
     });
     Ok(())
 }

@@ -7,8 +7,7 @@ use super::elementwise::{Contig, Operand, SendPtr, drive, run_binary};
 use super::layout::{broadcast_shapes, broadcast_strides};
 use super::threads::{run_chunks, threads_for};
 use super::{
-    BinaryOp, Element, Isa, Kernel, LaneFloat, Simd, SimdError, StridedSlice, StridedSliceMut,
-    UnaryOp,
+    BinaryOp, Element, Isa, Kernel, Simd, SimdError, StridedSlice, StridedSliceMut, UnaryOp,
 };
 
 /// A normalised iteration: shape (outermost first) and per-operand strides [out, a, b] and base offsets.
@@ -210,7 +209,7 @@ fn run_strided<T: Element, Op: BinaryOp>(
                 start: r.start,
                 end: r.end,
             };
-            T::Lane::dispatch(isa, k)
+            T::dispatch(isa, k)
         },
     );
 }

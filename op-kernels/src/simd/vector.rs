@@ -456,6 +456,13 @@ pub trait Element:
     /// # Safety
     /// As [`Element::vstore`], and `p` aligned to `S::LANES * size_of::<Self>()` bytes.
     unsafe fn vstream<S: Simd<Elem = Self::Lane>>(s: S, p: *mut Self, v: S::V);
+    /// Runs a kernel over buffers of this type at `isa` (bf16 picks its own token at
+    /// [`Isa::Avx512Bf16`]).
+    #[doc(hidden)]
+    #[inline]
+    fn dispatch<K: Kernel<Self::Lane>>(isa: Isa, k: K) -> K::Output {
+        Self::Lane::dispatch(isa, k)
+    }
 }
 
 macro_rules! lane_element {
@@ -493,7 +500,7 @@ lane_element!(f32, "float32");
 lane_element!(f64, "float64");
 
 macro_rules! half_element {
-    ($t:ty, $name:literal, $load:ident, $store:ident, $stream:ident) => {
+    ($t:ty, $name:literal, $load:ident, $store:ident, $stream:ident, $dispatch:path) => {
         impl Element for $t {
             type Lane = f32;
             const DTYPE: &'static str = $name;
@@ -520,8 +527,26 @@ macro_rules! half_element {
                 // SAFETY: forwarded contract.
                 unsafe { s.$stream(p, v) }
             }
+            #[inline]
+            fn dispatch<K: Kernel<f32>>(isa: Isa, k: K) -> K::Output {
+                $dispatch(isa, k)
+            }
         }
     };
 }
-half_element!(f16, "float16", load_f16, store_f16, stream_f16);
-half_element!(bf16, "bfloat16", load_bf16, store_bf16, stream_bf16);
+half_element!(
+    f16,
+    "float16",
+    load_f16,
+    store_f16,
+    stream_f16,
+    super::backend::dispatch_f32
+);
+half_element!(
+    bf16,
+    "bfloat16",
+    load_bf16,
+    store_bf16,
+    stream_bf16,
+    super::backend::dispatch_bf16
+);

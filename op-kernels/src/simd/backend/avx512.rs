@@ -2,7 +2,8 @@
 //!
 //! Same structure as the AVX2 backend; the token only exists once the CPU reported the features.
 //! Half conversions use AVX-512F (`vcvtph2ps`/`vcvtps2ph`) and integer rounding for bf16, which is
-//! correctly rounded for subnormals too (AVX512-BF16's `vcvtneps2bf16` flushes them to zero).
+//! correctly rounded for subnormals too; the [`Isa::Avx512Bf16`] token rounds with AVX512-BF16's
+//! `vcvtneps2bf16` instead, except for vectors holding a subnormal (which it flushes to zero).
 
 use std::arch::x86_64::*;
 
@@ -10,9 +11,10 @@ use half::{bf16, f16};
 
 use crate::simd::{Isa, Kernel, Simd};
 
-/// The [`Isa::Avx512`] backend with f32 lanes.
+/// The [`Isa::Avx512`] backend with f32 lanes; with `BF16`, the [`Isa::Avx512Bf16`] one, which
+/// rounds to bf16 with `vcvtneps2bf16` (used for kernels whose buffers are bf16).
 #[derive(Clone, Copy, Debug)]
-pub struct Avx512F32(());
+pub struct Avx512F32<const BF16: bool = false>(());
 
 /// The [`Isa::Avx512`] backend with f64 lanes.
 #[derive(Clone, Copy, Debug)]
@@ -28,6 +30,21 @@ impl Avx512F32 {
     /// # Safety
     /// As [`Avx512F32::new`] (implied by `self`).
     #[target_feature(enable = "avx512f,avx512bw,avx512vl,avx512dq,avx2,fma,f16c")]
+    pub(crate) unsafe fn vectorize<K: Kernel<f32>>(self, k: K) -> K::Output {
+        k.run(self)
+    }
+}
+
+impl Avx512F32<true> {
+    /// # Safety
+    /// As [`Avx512F32::new`], and the CPU must support AVX512-BF16.
+    pub(crate) unsafe fn new_bf16() -> Self {
+        Avx512F32(())
+    }
+
+    /// # Safety
+    /// As [`Avx512F32::new_bf16`] (implied by `self`).
+    #[target_feature(enable = "avx512f,avx512bw,avx512vl,avx512dq,avx512bf16,avx2,fma,f16c")]
     pub(crate) unsafe fn vectorize<K: Kernel<f32>>(self, k: K) -> K::Output {
         k.run(self)
     }
@@ -64,12 +81,40 @@ unsafe fn bf16_pack(v: __m512) -> __m256i {
     }
 }
 
-impl Simd for Avx512F32 {
+/// bf16 rounding with AVX512-BF16: `vcvtneps2bf16` rounds to nearest even and quiets NaN exactly as
+/// [`bf16_pack`] does, but flushes subnormal inputs to zero, so a vector holding one goes through
+/// `bf16_pack` (the same bits as every other level, whatever the values).
+///
+/// # Safety
+/// The CPU supports AVX-512 F/DQ and AVX512-BF16.
+#[inline]
+#[target_feature(enable = "avx512f,avx512dq,avx512bf16")]
+unsafe fn bf16_pack_hw(v: __m512) -> __m256i {
+    // SAFETY: the features are enabled; transmute between two 32-byte vector types.
+    unsafe {
+        // fpclass category 0x20: denormal.
+        if _mm512_fpclass_ps_mask::<0x20>(v) != 0 {
+            return bf16_pack(v);
+        }
+        std::mem::transmute::<__m256bh, __m256i>(_mm512_cvtneps_pbh(v))
+    }
+}
+
+impl<const BF16: bool> Avx512F32<BF16> {
+    /// The bf16 rounding of this backend.
+    #[inline(always)]
+    fn pack_bf16(self, v: __m512) -> __m256i {
+        // SAFETY: a `true` token exists only where AVX512-BF16 was detected (`new_bf16`).
+        unsafe { if BF16 { bf16_pack_hw(v) } else { bf16_pack(v) } }
+    }
+}
+
+impl<const BF16: bool> Simd for Avx512F32<BF16> {
     type Elem = f32;
     type V = __m512;
     type M = __mmask16;
     const LANES: usize = 16;
-    const ISA: Isa = Isa::Avx512;
+    const ISA: Isa = if BF16 { Isa::Avx512Bf16 } else { Isa::Avx512 };
 
     #[inline(always)]
     fn splat(self, x: f32) -> __m512 {
@@ -221,11 +266,11 @@ impl Simd for Avx512F32 {
     }
     #[inline(always)]
     unsafe fn store_bf16(self, p: *mut bf16, v: __m512) {
-        unsafe { _mm256_storeu_si256(p.cast(), bf16_pack(v)) }
+        unsafe { _mm256_storeu_si256(p.cast(), self.pack_bf16(v)) }
     }
     #[inline(always)]
     unsafe fn stream_bf16(self, p: *mut bf16, v: __m512) {
-        unsafe { _mm256_stream_si256(p.cast(), bf16_pack(v)) }
+        unsafe { _mm256_stream_si256(p.cast(), self.pack_bf16(v)) }
     }
     const FAST_SCALE_POW2: bool = true;
 

@@ -20,7 +20,9 @@ pub(crate) fn dispatch_f32<K: Kernel<f32>>(isa: Isa, k: K) -> K::Output {
     match isa {
         #[cfg(target_arch = "x86_64")]
         // SAFETY: the level is supported (checked by is_supported, cached).
-        Isa::Avx512 if isa.is_supported() => unsafe { avx512::Avx512F32::new().vectorize(k) },
+        Isa::Avx512 | Isa::Avx512Bf16 if isa.is_supported() => unsafe {
+            avx512::Avx512F32::new().vectorize(k)
+        },
         #[cfg(target_arch = "x86_64")]
         // SAFETY: as above.
         Isa::Avx2 if isa.is_supported() => unsafe { avx2::Avx2F32::new().vectorize(k) },
@@ -31,13 +33,29 @@ pub(crate) fn dispatch_f32<K: Kernel<f32>>(isa: Isa, k: K) -> K::Output {
     }
 }
 
+/// As [`dispatch_f32`], for kernels over bf16 buffers: at [`Isa::Avx512Bf16`] they get the token
+/// that rounds with `vcvtneps2bf16` (only they are instantiated for it).
+#[inline]
+pub(crate) fn dispatch_bf16<K: Kernel<f32>>(isa: Isa, k: K) -> K::Output {
+    match isa {
+        #[cfg(target_arch = "x86_64")]
+        // SAFETY: the level (AVX-512 and AVX512-BF16) is supported (checked by is_supported, cached).
+        Isa::Avx512Bf16 if isa.is_supported() => unsafe {
+            avx512::Avx512F32::new_bf16().vectorize(k)
+        },
+        _ => dispatch_f32(isa, k),
+    }
+}
+
 /// As [`dispatch_f32`] with f64 lanes.
 #[inline]
 pub(crate) fn dispatch_f64<K: Kernel<f64>>(isa: Isa, k: K) -> K::Output {
     match isa {
         #[cfg(target_arch = "x86_64")]
         // SAFETY: the level is supported (checked by is_supported, cached).
-        Isa::Avx512 if isa.is_supported() => unsafe { avx512::Avx512F64::new().vectorize(k) },
+        Isa::Avx512 | Isa::Avx512Bf16 if isa.is_supported() => unsafe {
+            avx512::Avx512F64::new().vectorize(k)
+        },
         #[cfg(target_arch = "x86_64")]
         // SAFETY: as above.
         Isa::Avx2 if isa.is_supported() => unsafe { avx2::Avx2F64::new().vectorize(k) },

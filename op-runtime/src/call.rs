@@ -81,7 +81,7 @@ impl Registry {
 /// The dispatch key of bound arguments: the device and dtype of the first tensor, once every
 /// tensor is known to be on that device. Only the arguments that can hold tensors are visited,
 /// and names are only looked up to report tensors on different devices.
-#[inline]
+#[inline(always)]
 fn key_of(entry: &OpEntry, args: &[Value], extra: &[Tensor]) -> Result<crate::DispatchKey> {
     let mut first: Option<(crate::Device, crate::DType)> = None;
     let mut one_device = true;
@@ -144,21 +144,25 @@ fn call_declared(entry: &OpEntry, args: &[Value]) -> Result<Returns> {
             Some(out) => out?,
             None => alloc(&single_meta(entry.infer(args)?, &entry.name)?)?,
         };
-        entry.run(kernel, || {
-            boxed(
-                kernel.typed,
-                KernelStyle::Out,
-                args,
-                std::slice::from_mut(&mut out),
-            )
-        })?;
+        entry
+            .run(kernel, || {
+                boxed(
+                    kernel.typed,
+                    KernelStyle::Out,
+                    args,
+                    std::slice::from_mut(&mut out),
+                )
+            })?
+            .discard();
         return Ok(Returns::one(Value::Tensor(out)));
     }
     let metas = entry.infer(args)?;
     let mut outs = metas.iter().map(alloc).collect::<Result<Vec<_>>>()?;
-    entry.run(kernel, || {
-        boxed(kernel.typed, KernelStyle::Out, args, &mut outs)
-    })?;
+    entry
+        .run(kernel, || {
+            boxed(kernel.typed, KernelStyle::Out, args, &mut outs)
+        })?
+        .discard();
     Ok(entry.returns_from_outs(outs))
 }
 
@@ -170,12 +174,15 @@ fn pointwise_output(entry: &OpEntry, args: &[Value]) -> Option<Result<Tensor>> {
         return None;
     }
     let first = args.first()?.as_tensor()?;
-    let same = args[1..].iter().all(|v| {
-        v.as_tensor().is_some_and(|t| {
-            t.shape() == first.shape() && t.dtype() == first.dtype() && t.device() == first.device()
-        })
-    });
-    same.then(|| Tensor::empty(first.shape(), first.dtype(), first.device()))
+    // A plain loop: `Iterator::all` stayed an out-of-line call, even over no arguments.
+    for v in &args[1..] {
+        let t = v.as_tensor()?;
+        if t.shape() != first.shape() || t.dtype() != first.dtype() || t.device() != first.device()
+        {
+            return None;
+        }
+    }
+    Some(Tensor::empty(first.shape(), first.dtype(), first.device()))
 }
 
 fn single_meta(metas: Vec<Meta>, op: &str) -> Result<Meta> {
@@ -252,9 +259,11 @@ fn call_out(entry: &OpEntry, name: &str, bound: Vec<Value>) -> Result<Returns> {
     let boxed = entry.def.boxed;
     match kernel.style {
         KernelStyle::Out => {
-            entry.run(kernel, || {
-                boxed(kernel.typed, KernelStyle::Out, &args, &mut outs)
-            })?;
+            entry
+                .run(kernel, || {
+                    boxed(kernel.typed, KernelStyle::Out, &args, &mut outs)
+                })?
+                .discard();
         }
         KernelStyle::Functional => {
             let results = entry.run(kernel, || {

@@ -66,7 +66,7 @@ fn unary_ops() -> Vec<Unary> {
             "gelu_erf",
             |x| ops::gelu::call(x, "none"),
             gelu_erf,
-            5.0,
+            6.0,
             16.0,
             1e-6,
         ),

@@ -37,6 +37,27 @@ use super::{Element, Isa, Kernel, LaneFloat, Simd, SimdError};
 pub trait UnaryOp: Sync {
     /// The function on one vector.
     fn apply<S: Simd>(&self, s: S, x: S::V) -> S::V;
+    /// The function on one vector whose results are rounded to f16 or bf16 (the drivers call it
+    /// for half buffers): an op may use cheaper math there, such as [`Simd::exp_half`], as long as
+    /// the rounded result stays within its documented bound. Defaults to [`UnaryOp::apply`].
+    #[inline(always)]
+    fn apply_half<S: Simd>(&self, s: S, x: S::V) -> S::V {
+        self.apply(s, x)
+    }
+}
+
+/// `op` on one vector of a `T` buffer: [`UnaryOp::apply_half`] for the half types.
+#[inline(always)]
+pub(crate) fn apply_unary<T: Element, S: Simd, Op: UnaryOp + ?Sized>(
+    op: &Op,
+    s: S,
+    x: S::V,
+) -> S::V {
+    if size_of::<T>() == 2 {
+        op.apply_half(s, x)
+    } else {
+        op.apply(s, x)
+    }
 }
 
 /// An elementwise function of two operands; see [`UnaryOp`].
@@ -302,7 +323,7 @@ impl<T: Element, A: Operand<T>, Op: UnaryOp> Kernel<T::Lane> for UnaryKernel<'_,
                     if self.nt {
                         a.prefetch(s, i + PREFETCH_AHEAD_BYTES / size_of::<T>());
                     }
-                    op.apply(s, a.get(s, i, len))
+                    apply_unary::<T, _, _>(op, s, a.get(s, i, len))
                 },
             )
         }

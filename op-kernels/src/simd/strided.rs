@@ -3,7 +3,7 @@
 //! or broadcast takes the vector fast path, anything else is gathered into a stack buffer, computed by
 //! the same vector code, and scattered.
 
-use super::elementwise::{Contig, Operand, SendPtr, drive, run_binary};
+use super::elementwise::{Contig, Operand, SendPtr, apply_unary, drive, run_binary};
 use super::layout::{broadcast_shapes, broadcast_strides};
 use super::threads::{run_chunks, threads_for};
 use super::{
@@ -214,12 +214,13 @@ fn run_strided<T: Element, Op: BinaryOp>(
     );
 }
 
-struct FirstOf<'a, Op>(&'a Op);
+/// A unary op on a `T` buffer as a binary op of its first operand.
+struct FirstOf<'a, T, Op>(&'a Op, std::marker::PhantomData<fn() -> T>);
 
-impl<Op: UnaryOp> BinaryOp for FirstOf<'_, Op> {
+impl<T: Element, Op: UnaryOp> BinaryOp for FirstOf<'_, T, Op> {
     #[inline(always)]
     fn apply<S: Simd>(&self, s: S, a: S::V, _b: S::V) -> S::V {
-        self.0.apply(s, a)
+        apply_unary::<T, _, _>(self.0, s, a)
     }
 }
 
@@ -241,7 +242,7 @@ pub fn unary_strided<T: Element, Op: UnaryOp>(
 ) -> Result<(), SimdError> {
     let xs = broadcast_strides(&x.shape, &x.strides, &out.shape)?;
     run_strided(
-        &FirstOf(op),
+        &FirstOf::<T, _>(op, std::marker::PhantomData),
         (x.data, x.offset, &xs),
         (x.data, x.offset, &xs),
         out,

@@ -45,8 +45,8 @@ unary_ops! {
     /// `max(x, 0)`, NaN-propagating.
     Relu, relu => |s, x| s.max(x, s.constant(0.0));
     /// `x * 0.5 * (1 + erf(x / sqrt(2)))` (PyTorch `gelu(approximate='none')`). In f32 lanes
-    /// evaluated as `x Φ(x)` with `Φ` from one erfc formula ([`gelu_erf_phi`]); f64 lanes use the
-    /// formula as written with [`Simd::erf`] (f64 `erf`, about 1e-15).
+    /// evaluated as `x Φ(x)` with `Φ` from one erfc formula (`gelu_erf_phi` in the source); f64
+    /// lanes use the formula as written with [`Simd::erf`] (f64 `erf`, about 1e-15).
     GeluErf, gelu_erf => |s, x| if size_of::<S::Elem>() == 8 {
             let e = s.erf(s.mul(x, s.constant(std::f64::consts::FRAC_1_SQRT_2)));
             s.mul(s.mul(x, s.constant(0.5)), s.add(s.constant(1.0), e))

@@ -11,8 +11,9 @@
 //! While a row is worked on, the next row is prefetched, so that reading it overlaps this row's
 //! compute and writes (`PREFETCH_MAX_ROW_BYTES`). Norms make two passes (statistics, output), each
 //! prefetching the next row; layer_norm gets its mean and variance in one pass (`moments`,
-//! Welford's update per lane). Softmax keeps its exponentials in the output row itself (plain stores of f32/f64) or in an f32/f64 scratch row
-//! (non-temporal stores, half types), then scales them by `1 / Σ`.
+//! Welford's update per lane). Softmax keeps its exponentials in the output row itself (plain
+//! stores of f32/f64) or in an f32/f64 scratch row (non-temporal stores, half types), then scales
+//! them by `1 / Σ`.
 //!
 //! Accuracy: sums have relative error ≤ (cols / (4·LANES) + 8) · ε · Σ|x| / |Σx| (ε of the lane type);
 //! softmax ≤ 4 ULP + sum error (ULP of the output type: half rows take their exponentials from

@@ -8,7 +8,7 @@
 
 mod reference;
 
-use op_kernels::simd::{self, Isa, ops};
+use op_kernels::simd::{self, Isa, SimdError, ops};
 use reference::supported_isas;
 
 /// Distance in representable f32 values (ULP), across zero and into subnormals.
@@ -194,6 +194,16 @@ fn exp_exhaustive() {
     assert!(worst.0 <= 2);
 }
 
+/// `op` over `xs` at `isa`.
+fn at_level(isa: Isa, op: fn(&[f32], &mut [f32]) -> Result<(), SimdError>, xs: &[f32]) -> Vec<f32> {
+    simd::with_isa(isa, || {
+        let mut y = vec![0.0f32; xs.len()];
+        op(xs, &mut y).unwrap();
+        y
+    })
+    .unwrap()
+}
+
 /// Every level gives the same bits over the whole range, subnormal results, overflow and the special
 /// values included: AVX-512 scales by `2^n` with `vscalefps` on every vector, the other levels build
 /// `2^n` from exponent bits and take a two-factor path only for `|x| ≥ 86`.
@@ -212,17 +222,9 @@ fn exp_same_bits_at_every_level() {
         1e30,
         -1e30,
     ]);
-    let run = |isa: Isa| {
-        simd::with_isa(isa, || {
-            let mut y = vec![0.0f32; xs.len()];
-            ops::exp(&xs, &mut y).unwrap();
-            y
-        })
-        .unwrap()
-    };
-    let scalar = run(Isa::Scalar);
+    let scalar = at_level(Isa::Scalar, ops::exp, &xs);
     for isa in supported_isas() {
-        let got = run(isa);
+        let got = at_level(isa, ops::exp, &xs);
         for (i, (a, b)) in got.iter().zip(&scalar).enumerate() {
             assert!(
                 a.to_bits() == b.to_bits() || a.is_nan() && b.is_nan(),
@@ -242,17 +244,9 @@ fn tanh_within_three_ulp_and_the_same_bits_at_every_level() {
         .flat_map(|v| [v, -v])
         .chain([f32::INFINITY, f32::NEG_INFINITY, 20.0, -1e30, f32::NAN])
         .collect();
-    let run = |isa: Isa| {
-        simd::with_isa(isa, || {
-            let mut y = vec![0.0f32; xs.len()];
-            ops::tanh(&xs, &mut y).unwrap();
-            y
-        })
-        .unwrap()
-    };
-    let scalar = run(Isa::Scalar);
+    let scalar = at_level(Isa::Scalar, ops::tanh, &xs);
     for isa in supported_isas() {
-        let got = run(isa);
+        let got = at_level(isa, ops::tanh, &xs);
         let mut worst = (0, 0.0f32);
         for ((&x, &g), &r) in xs.iter().zip(&got).zip(&scalar) {
             assert!(

@@ -260,9 +260,9 @@ pub(crate) trait Operand<T: Element>: Copy + Send + Sync {
     /// # Safety
     /// The operand must be readable there.
     unsafe fn get<S: Simd<Elem = T::Lane>>(self, s: S, i: usize, len: usize) -> S::V;
-    /// Prefetches element `i` (any address).
+    /// Prefetches the element [`PREFETCH_AHEAD_BYTES`] past element `i` (any address).
     #[inline(always)]
-    fn prefetch<S: Simd<Elem = T::Lane>>(self, _s: S, _i: usize) {}
+    fn prefetch_ahead<S: Simd<Elem = T::Lane>>(self, _s: S, _i: usize) {}
 }
 
 /// A contiguous operand.
@@ -280,8 +280,11 @@ impl<T: Element> Operand<T> for Contig<T> {
         unsafe { load_n(s, self.0.add(i), len) }
     }
     #[inline(always)]
-    fn prefetch<S: Simd<Elem = T::Lane>>(self, s: S, i: usize) {
-        s.prefetch(self.0.wrapping_add(i));
+    fn prefetch_ahead<S: Simd<Elem = T::Lane>>(self, s: S, i: usize) {
+        s.prefetch(
+            self.0
+                .wrapping_add(i + PREFETCH_AHEAD_BYTES / size_of::<T>()),
+        );
     }
 }
 
@@ -321,7 +324,7 @@ impl<T: Element, A: Operand<T>, Op: UnaryOp> Kernel<T::Lane> for UnaryKernel<'_,
                 #[inline(always)]
                 |i, len| {
                     if self.nt {
-                        a.prefetch(s, i + PREFETCH_AHEAD_BYTES / size_of::<T>());
+                        a.prefetch_ahead(s, i);
                     }
                     apply_unary::<T, _, _>(op, s, a.get(s, i, len))
                 },
@@ -358,9 +361,8 @@ impl<T: Element, A: Operand<T>, B: Operand<T>, Op: BinaryOp> Kernel<T::Lane>
                 #[inline(always)]
                 |i, len| {
                     if self.nt {
-                        let ahead = i + PREFETCH_AHEAD_BYTES / size_of::<T>();
-                        a.prefetch(s, ahead);
-                        b.prefetch(s, ahead);
+                        a.prefetch_ahead(s, i);
+                        b.prefetch_ahead(s, i);
                     }
                     op.apply(s, a.get(s, i, len), b.get(s, i, len))
                 },

@@ -48,7 +48,7 @@ impl Isa {
 
     /// Whether this CPU can run kernels of this level. Cached after the first call.
     pub fn is_supported(self) -> bool {
-        static SUPPORT: OnceLock<[bool; 5]> = OnceLock::new();
+        static SUPPORT: OnceLock<[bool; Isa::ALL.len()]> = OnceLock::new();
         SUPPORT.get_or_init(|| Isa::ALL.map(probe))[self as usize]
     }
 

@@ -21,12 +21,12 @@ const EXP_FAST_BOUND: f64 = 86.0;
 #[inline(always)]
 pub fn exp_f32<S: Simd<Elem = f32>>(s: S, x: S::V) -> S::V {
     if S::FAST_SCALE_POW2 {
-        return exp_f32_scaled(s, x);
+        return exp_f32_scaled::<S, false>(s, x);
     }
     // NaN compares false and stays on the fast path: it propagates through r.
     if s.any(s.le(s.constant(EXP_FAST_BOUND), s.abs(x))) {
         std::hint::cold_path();
-        return exp_f32_scaled(s, x);
+        return exp_f32_scaled::<S, false>(s, x);
     }
     exp_f32_fast(s, x)
 }
@@ -40,10 +40,10 @@ pub fn exp4_f32<S: Simd<Elem = f32>>(s: S, x: [S::V; 4]) -> [S::V; 4] {
     if S::FAST_SCALE_POW2 {
         // No branch to share: the four evaluations already form one block.
         return [
-            exp_f32_scaled(s, x[0]),
-            exp_f32_scaled(s, x[1]),
-            exp_f32_scaled(s, x[2]),
-            exp_f32_scaled(s, x[3]),
+            exp_f32_scaled::<S, false>(s, x[0]),
+            exp_f32_scaled::<S, false>(s, x[1]),
+            exp_f32_scaled::<S, false>(s, x[2]),
+            exp_f32_scaled::<S, false>(s, x[3]),
         ];
     }
     let (bound, one) = (s.constant(EXP_FAST_BOUND), s.constant(1.0));
@@ -56,10 +56,10 @@ pub fn exp4_f32<S: Simd<Elem = f32>>(s: S, x: [S::V; 4]) -> [S::V; 4] {
     if s.any(s.eq(flag, one)) {
         std::hint::cold_path();
         return [
-            exp_f32_scaled(s, x[0]),
-            exp_f32_scaled(s, x[1]),
-            exp_f32_scaled(s, x[2]),
-            exp_f32_scaled(s, x[3]),
+            exp_f32_scaled::<S, false>(s, x[0]),
+            exp_f32_scaled::<S, false>(s, x[1]),
+            exp_f32_scaled::<S, false>(s, x[2]),
+            exp_f32_scaled::<S, false>(s, x[3]),
         ];
     }
     [
@@ -76,28 +76,37 @@ pub fn exp4_f32<S: Simd<Elem = f32>>(s: S, x: [S::V; 4]) -> [S::V; 4] {
 ///
 /// Where `scale_pow2` is one instruction (AVX-512) this is the only path: no range check, no branch
 /// (measured with simd-bench at 64 KiB: f32 `exp` 12.0 → 13.2 Gelem/s). Elsewhere it is the slow
-/// path for `|x| ≥ 86`.
+/// path for `|x| ≥ 86`. `HALF`: the reduction of [`exp_reduced_half`] ([`exp_half_f32`]).
 #[inline(always)]
-fn exp_f32_scaled<S: Simd<Elem = f32>>(s: S, x: S::V) -> S::V {
+fn exp_f32_scaled<S: Simd<Elem = f32>, const HALF: bool>(s: S, x: S::V) -> S::V {
     // Beyond these bounds the result is inf / 0 anyway (NaN stays NaN); the clamp keeps n finite.
     let x = s.clamp(x, s.constant(-104.0), s.constant(89.0));
-    let (n, y) = exp_reduced(s, x);
+    let (n, y) = reduce::<S, HALF>(s, x);
     s.scale_pow2(s.add(s.constant(1.0), y), n)
 }
 
-/// `e^x` for results rounded to f16 or bf16 (see [`Simd::exp_half`]): the same structure as
-/// [`exp_f32_scaled`] (clamp, `2^n` scaling rounded once, subnormal results and the special values
-/// alike), with a one-step reduction (`n ln 2` off by at most 3e-7 for the clamped `n`) and a
-/// degree-4 polynomial (relative error 5.3e-6, fitted minimax on `[-ln2/2, ln2/2]`). Three fewer
-/// multiply-adds than [`exp_f32`]; the same operations at every level, so the same bits.
+/// `e^x` for results rounded to f16 or bf16 (see [`Simd::exp_half`]): [`exp_f32_scaled`] (clamp,
+/// `2^n` scaling rounded once, subnormal results and the special values alike) with the cheaper
+/// reduction of [`exp_reduced_half`]: three fewer multiply-adds than [`exp_f32`], the same
+/// operations at every level, so the same bits.
 #[inline(always)]
 pub fn exp_half_f32<S: Simd<Elem = f32>>(s: S, x: S::V) -> S::V {
-    let x = s.clamp(x, s.constant(-104.0), s.constant(89.0));
-    let (n, y) = exp_reduced_half(s, x);
-    s.scale_pow2(s.add(s.constant(1.0), y), n)
+    exp_f32_scaled::<S, true>(s, x)
 }
 
-/// `(n, e^r - 1)` to about 2^-17 relative: `r = x - n ln 2` in one step, `e^r - 1 = r + r² q(r)`.
+/// `(n, e^r - 1)`: [`exp_reduced_half`] for `HALF`, else [`exp_reduced`].
+#[inline(always)]
+fn reduce<S: Simd<Elem = f32>, const HALF: bool>(s: S, x: S::V) -> (S::V, S::V) {
+    if HALF {
+        exp_reduced_half(s, x)
+    } else {
+        exp_reduced(s, x)
+    }
+}
+
+/// `(n, e^r - 1)` to about 2^-17 relative: `r = x - n ln 2` in one step (`n ln 2` off by at most
+/// 3e-7 for the clamped `n`), `e^r - 1 = r + r² q(r)` with `q` of degree 2 (relative error 5.3e-6,
+/// fitted minimax on `[-ln2/2, ln2/2]`).
 #[inline(always)]
 fn exp_reduced_half<S: Simd<Elem = f32>>(s: S, x: S::V) -> (S::V, S::V) {
     let n = s.round(s.mul(x, s.constant(std::f64::consts::LOG2_E)));
@@ -105,22 +114,6 @@ fn exp_reduced_half<S: Simd<Elem = f32>>(s: S, x: S::V) -> (S::V, S::V) {
     let q = s.mul_add(s.constant(0.041_277_37), r, s.constant(0.167_536_01));
     let q = s.mul_add(q, r, s.constant(0.500_051_26));
     (n, s.mul_add(s.mul(r, r), q, r))
-}
-
-/// `tanh` for results rounded to f16 or bf16: [`tanh_f32`]'s `e / (e + 2)` with `e = e^{2|x|} - 1`
-/// from [`exp_reduced_half`].
-#[inline(always)]
-pub fn tanh_half_f32<S: Simd<Elem = f32>>(s: S, x: S::V) -> S::V {
-    let a = s.clamp(s.abs(x), s.constant(0.0), s.constant(10.0));
-    let (n, y) = exp_reduced_half(s, s.add(a, a));
-    let one = s.constant(1.0);
-    let p = if S::FAST_SCALE_POW2 {
-        s.scale_pow2(one, n)
-    } else {
-        s.pow2i(n)
-    };
-    let e = s.mul_add(p, y, s.sub(p, one));
-    s.copysign(s.div(e, s.add(e, s.constant(2.0))), x)
 }
 
 /// The fast path: valid where `|x| < EXP_FAST_BOUND` or `x` is NaN.
@@ -205,17 +198,29 @@ pub fn log_f32<S: Simd<Elem = f32>>(s: S, x: S::V) -> S::V {
 /// 4.1 → 5.2). Worst error measured over a dense sweep: 2 ULP.
 #[inline(always)]
 pub fn tanh_f32<S: Simd<Elem = f32>>(s: S, x: S::V) -> S::V {
+    tanh_with::<S, false>(s, x)
+}
+
+/// `tanh` for results rounded to f16 or bf16: [`tanh_f32`] with the reduction of
+/// [`exp_reduced_half`].
+#[inline(always)]
+pub fn tanh_half_f32<S: Simd<Elem = f32>>(s: S, x: S::V) -> S::V {
+    tanh_with::<S, true>(s, x)
+}
+
+#[inline(always)]
+fn tanh_with<S: Simd<Elem = f32>, const HALF: bool>(s: S, x: S::V) -> S::V {
     // tanh(10) rounds to 1 in f32, and e^20 stays finite; NaN passes the clamp.
     let a = s.clamp(s.abs(x), s.constant(0.0), s.constant(10.0));
-    let e = expm1_f32(s, s.add(a, a));
+    let e = expm1_f32::<S, HALF>(s, s.add(a, a));
     s.copysign(s.div(e, s.add(e, s.constant(2.0))), x)
 }
 
 /// `e^x - 1` for `x` in `[0, 20]` (or NaN): `2^n · (1 + y) - 1 = 2^n · y + (2^n - 1)`, where
 /// `2^n - 1` is exact and one fused multiply-add rounds the sum once (for `n = 0`, simply `y`).
 #[inline(always)]
-fn expm1_f32<S: Simd<Elem = f32>>(s: S, x: S::V) -> S::V {
-    let (n, y) = exp_reduced(s, x);
+fn expm1_f32<S: Simd<Elem = f32>, const HALF: bool>(s: S, x: S::V) -> S::V {
+    let (n, y) = reduce::<S, HALF>(s, x);
     let one = s.constant(1.0);
     // 2^n is exact either way (n in [0, 29]), so every level gets the same bits.
     let p = if S::FAST_SCALE_POW2 {
@@ -225,6 +230,21 @@ fn expm1_f32<S: Simd<Elem = f32>>(s: S, x: S::V) -> S::V {
     };
     s.mul_add(p, y, s.sub(p, one))
 }
+
+/// The Numerical Recipes fit of `erfc`: `erfc(z) = t e^{q(t) - z²}`, `t = 1 / (1 + z/2)`, relative
+/// error < 1.2e-7 for every `z ≥ 0`. Coefficients of `q`, constant term first.
+pub(super) const ERFC_Q: [f64; 10] = [
+    -1.265_512_23,
+    1.000_023_68,
+    0.374_091_96,
+    0.096_784_18,
+    -0.186_288_06,
+    0.278_868_07,
+    -1.135_203_98,
+    1.488_515_87,
+    -0.822_152_23,
+    0.170_872_77,
+];
 
 /// `erf` in f32 lanes: odd Taylor polynomial for |x| < 0.5 (≤ 1 ULP); above, `1 - erfc` with the
 /// Numerical Recipes Chebyshev fit of erfc (relative error < 1.2e-7), ≤ 4 ULP; ±inf → ±1.
@@ -248,18 +268,8 @@ pub fn erf_f32<S: Simd<Elem = f32>>(s: S, x: S::V) -> S::V {
     let small = s.mul(s.mul(p, x), s.constant(std::f64::consts::FRAC_2_SQRT_PI));
     let one = s.constant(1.0);
     let t = s.div(one, s.mul_add(s.constant(0.5), a, one));
-    let mut q = s.constant(0.170_872_77);
-    for c in [
-        -0.822_152_23,
-        1.488_515_87,
-        -1.135_203_98,
-        0.278_868_07,
-        -0.186_288_06,
-        0.096_784_18,
-        0.374_091_96,
-        1.000_023_68,
-        -1.265_512_23,
-    ] {
+    let mut q = s.constant(ERFC_Q[9]);
+    for &c in ERFC_Q[..9].iter().rev() {
         q = s.mul_add(q, t, s.constant(c));
     }
     // exp(-z + q) with |x| clamped so that z stays finite for inf inputs (erfc(9) = 0 in f32).

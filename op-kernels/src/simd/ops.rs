@@ -7,7 +7,8 @@
 //! [`unary_strided`]: super::unary_strided
 //! [`binary_strided`]: super::binary_strided
 
-use super::vector::sigmoid_parts;
+use super::math::ERFC_Q;
+use super::vector::{sigmoid_from, sigmoid_parts};
 use super::{BinaryOp, Element, Simd, SimdError, UnaryOp, binary, binary_scalar, unary};
 
 macro_rules! unary_ops {
@@ -64,10 +65,7 @@ unary_ops! {
         half => silu_with(s, x, s.exp_half(s.neg(s.abs(x))));
     /// `1 / (1 + e^-x)`.
     Sigmoid, sigmoid => |s, x| s.sigmoid(x),
-        half => {
-            let (num, den) = sigmoid_parts(s, x, s.exp_half(s.neg(s.abs(x))));
-            s.div(num, den)
-        };
+        half => sigmoid_from(s, x, s.exp_half(s.neg(s.abs(x))));
     /// `tanh(x)`.
     Tanh, tanh => |s, x| s.tanh(x), half => s.tanh_half(x);
     /// `e^x`.
@@ -81,9 +79,8 @@ unary_ops! {
 /// The normal CDF `Φ(x) = erfc(-x / sqrt 2) / 2` by one formula over the whole range: with
 /// `e = erfc(|x| / sqrt 2) / 2`, `Φ = e` for negative `x` and `1 - e` otherwise (`e ≤ 1/2`: no
 /// cancellation either way, where `1 + erf(x / sqrt 2)` cancels for negative `x`). `erfc` is the
-/// Numerical Recipes fit `t e^{q(t) - z²}`, `t = 1 / (1 + z/2)` (relative error < 1.2e-7 for every
-/// `z ≥ 0`), so one exponential and one division instead of [`Simd::erf`]'s two branches (measured
-/// with op-bench at 64 KiB on AVX-512: f32 gelu(none) 16.5 → 24.9 GB/s; f32 ≤ 6 ULP for x ≥ 0 and
+/// Numerical Recipes fit (`ERFC_Q`: `t e^{q(t) - z²}`, `t = 1 / (1 + z/2)`), so one exponential
+/// and one division instead of [`Simd::erf`]'s two branches (measured with op-bench at 64 KiB on AVX-512: f32 gelu(none) 16.5 → 24.9 GB/s; f32 ≤ 6 ULP for x ≥ 0 and
 /// ≤ 2e-6 relative for -3 < x < 0, against 2 and 1.2e-5 with `1 + erf`). `half`: the exponential of
 /// [`Simd::exp_half`], for results rounded to f16 or bf16.
 #[inline(always)]
@@ -99,16 +96,14 @@ fn gelu_erf_phi<S: Simd>(s: S, x: S::V, half: bool) -> S::V {
     let t = s.div(one, s.mul_add(s.constant(0.5), z, one));
     // q(t) of degree 9 by Estrin's scheme (pairs, then powers t², t⁴, t⁸): a dependency chain of
     // five steps instead of Horner's nine, which left the loop waiting on latency.
-    let pair = |hi: f64, lo: f64| s.mul_add(s.constant(hi), t, s.constant(lo));
-    let (p01, p23) = (
-        pair(1.000_023_68, -1.265_512_23),
-        pair(0.096_784_18, 0.374_091_96),
+    // (The pairs through a fn, not a closure in a `let`: such a closure may stay out of line and
+    // then be compiled without the level's features.)
+    let (p01, p23, p45) = (
+        erfc_q_pair(s, t, 0),
+        erfc_q_pair(s, t, 2),
+        erfc_q_pair(s, t, 4),
     );
-    let (p45, p67) = (
-        pair(0.278_868_07, -0.186_288_06),
-        pair(1.488_515_87, -1.135_203_98),
-    );
-    let p89 = pair(0.170_872_77, -0.822_152_23);
+    let (p67, p89) = (erfc_q_pair(s, t, 6), erfc_q_pair(s, t, 8));
     let t2 = s.mul(t, t);
     let t4 = s.mul(t2, t2);
     let p03 = s.mul_add(p23, t2, p01);
@@ -118,6 +113,12 @@ fn gelu_erf_phi<S: Simd>(s: S, x: S::V, half: bool) -> S::V {
     let ex = if half { s.exp_half(arg) } else { s.exp(arg) };
     let e = s.mul(s.mul(t, s.constant(0.5)), ex);
     s.select(s.lt(x, s.constant(0.0)), e, s.sub(one, e))
+}
+
+/// `ERFC_Q[k] + ERFC_Q[k + 1] t`.
+#[inline(always)]
+fn erfc_q_pair<S: Simd>(s: S, t: S::V, k: usize) -> S::V {
+    s.mul_add(s.constant(ERFC_Q[k + 1]), t, s.constant(ERFC_Q[k]))
 }
 
 /// `x · sigmoid(x)` from `e = e^{-|x|}`.

@@ -622,24 +622,30 @@ unsafe fn moments<S: Simd<Elem = T::Lane>, T: Element>(
         }
         // The tail: its mean, then its squared deviations (padded lanes equal the mean: they add 0).
         let xt = x.add(head);
-        let mut acc = zero;
-        let mut i = 0;
-        while i < tail {
-            let len = (tail - i).min(l);
-            acc = s.add(acc, load_pad(s, xt.add(i), len, T::Lane::ZERO));
-            i += len;
-        }
-        let tmean = s.reduce_sum(acc).to_f64() / tail as f64;
+        let sum = fold_row(
+            s,
+            tail,
+            zero,
+            #[inline(always)]
+            |acc, i, len| s.add(acc, load_pad(s, xt.add(i), len, T::Lane::ZERO)),
+            #[inline(always)]
+            |a, b| s.add(a, b),
+        );
+        let tmean = s.reduce_sum(sum).to_f64() / tail as f64;
         let (tmv, pad) = (s.constant(tmean), T::Lane::from_f64(tmean));
-        let mut acc = zero;
-        let mut i = 0;
-        while i < tail {
-            let len = (tail - i).min(l);
-            let d = s.sub(load_pad(s, xt.add(i), len, pad), tmv);
-            acc = s.mul_add(d, d, acc);
-            i += len;
-        }
-        let tm2 = s.reduce_sum(acc).to_f64();
+        let sq = fold_row(
+            s,
+            tail,
+            zero,
+            #[inline(always)]
+            |acc, i, len| {
+                let d = s.sub(load_pad(s, xt.add(i), len, pad), tmv);
+                s.mul_add(d, d, acc)
+            },
+            #[inline(always)]
+            |a, b| s.add(a, b),
+        );
+        let tm2 = s.reduce_sum(sq).to_f64();
         // Chan et al.'s merge of (head, mean, m2) and (tail, tmean, tm2).
         let (nh, nt) = (head as f64, tail as f64);
         let n = nh + nt;

@@ -262,8 +262,7 @@ pub trait Simd: Copy + Send + Sync + 'static {
     /// f32 lanes) come out right instead of 0.
     #[inline(always)]
     fn sigmoid(self, x: Self::V) -> Self::V {
-        let (num, den) = sigmoid_parts(self, x, self.exp(self.neg(self.abs(x))));
-        self.div(num, den)
+        sigmoid_from(self, x, self.exp(self.neg(self.abs(x))))
     }
 
     /// Applies a scalar function to each lane (slow path; used for f64 transcendentals).
@@ -461,6 +460,13 @@ impl LaneFloat for f64 {
 pub(crate) fn sigmoid_parts<S: Simd>(s: S, x: S::V, e: S::V) -> (S::V, S::V) {
     let one = s.constant(1.0);
     (s.select(s.lt(x, s.constant(0.0)), e, one), s.add(one, e))
+}
+
+/// `sigmoid(x)` from `e = e^{-|x|}` (see [`Simd::sigmoid`]).
+#[inline(always)]
+pub(crate) fn sigmoid_from<S: Simd>(s: S, x: S::V, e: S::V) -> S::V {
+    let (num, den) = sigmoid_parts(s, x, e);
+    s.div(num, den)
 }
 
 /// What a buffer holds. Half types compute in f32 lanes; f64 in f64 lanes.

@@ -1,12 +1,12 @@
 //! Every f16 and every bf16 input through the transcendental activations, against the f64 ops
 //! rounded once to the half type: within 1 ULP (the documented bound for halves, which compute in
-//! f32 lanes with [`Simd::exp_half`]-based math). Runs at the detected level; the per-level tests
-//! elsewhere check that every level gives the same bits.
+//! f32 lanes with [`Simd::exp_half`]-based math) at the detected level; and at every level this
+//! CPU has, the same bits as the scalar level for every input.
 //!
 //! [`Simd::exp_half`]: op_kernels::simd::Simd::exp_half
 
 use half::{bf16, f16};
-use op_kernels::simd::{Element, SimdError, ops};
+use op_kernels::simd::{self, Element, Isa, SimdError, ops};
 
 type Op<T> = fn(&[T], &mut [T]) -> Result<(), SimdError>;
 
@@ -60,28 +60,80 @@ fn check<T: Element>(
     }
 }
 
-macro_rules! every_op {
-    ($t:ty, $bits:expr, $from:expr) => {
-        let cases: [(&str, Op<$t>, Op<f64>); 6] = [
-            ("exp", ops::exp::<$t>, ops::exp::<f64>),
-            ("tanh", ops::tanh::<$t>, ops::tanh::<f64>),
-            ("sigmoid", ops::sigmoid::<$t>, ops::sigmoid::<f64>),
-            ("silu", ops::silu::<$t>, ops::silu::<f64>),
-            ("gelu_tanh", ops::gelu_tanh::<$t>, ops::gelu_tanh::<f64>),
-            ("gelu_erf", ops::gelu_erf::<$t>, ops::gelu_erf::<f64>),
-        ];
-        for (name, op, reference) in cases {
-            check(name, op, reference, $bits, $from);
-        }
+/// Every input through `op` at each supported level: the same bits as at the scalar level (the
+/// backends evaluate the same operations, whatever the vector width or the clamping instruction),
+/// except that a NaN may carry another payload.
+fn same_bits_at_every_level<T: Element>(
+    name: &str,
+    op: Op<T>,
+    bits: fn(T) -> u16,
+    from: fn(u16) -> T,
+) {
+    let xs: Vec<T> = (0..=u16::MAX).map(from).collect();
+    let at = |isa| {
+        let mut y = xs.clone();
+        simd::with_isa(isa, || op(&xs, &mut y)).unwrap().unwrap();
+        y
     };
+    let scalar = at(Isa::Scalar);
+    for isa in Isa::ALL.into_iter().filter(|i| i.is_supported()) {
+        let got = at(isa);
+        for i in 0..xs.len() {
+            let (g, w) = (got[i].to_f64(), scalar[i].to_f64());
+            assert!(
+                bits(got[i]) == bits(scalar[i]) || (g.is_nan() && w.is_nan()),
+                "{name} {}({:e}) at {isa}: {g:e}, scalar {w:e}",
+                T::DTYPE,
+                xs[i].to_f64(),
+            );
+        }
+    }
+}
+
+/// The transcendental activations and their f64 references.
+fn activations<T: Element>() -> [(&'static str, Op<T>, Op<f64>); 6] {
+    [
+        ("exp", ops::exp::<T>, ops::exp::<f64>),
+        ("tanh", ops::tanh::<T>, ops::tanh::<f64>),
+        ("sigmoid", ops::sigmoid::<T>, ops::sigmoid::<f64>),
+        ("silu", ops::silu::<T>, ops::silu::<f64>),
+        ("gelu_tanh", ops::gelu_tanh::<T>, ops::gelu_tanh::<f64>),
+        ("gelu_erf", ops::gelu_erf::<T>, ops::gelu_erf::<f64>),
+    ]
+}
+
+fn f16_bits(v: f16) -> u16 {
+    v.to_bits()
+}
+
+fn bf16_bits(v: bf16) -> u16 {
+    v.to_bits()
 }
 
 #[test]
 fn every_f16_within_one_ulp() {
-    every_op!(f16, |v: f16| v.to_bits(), f16::from_bits);
+    for (name, op, reference) in activations::<f16>() {
+        check(name, op, reference, f16_bits, f16::from_bits);
+    }
 }
 
 #[test]
 fn every_bf16_within_one_ulp() {
-    every_op!(bf16, |v: bf16| v.to_bits(), bf16::from_bits);
+    for (name, op, reference) in activations::<bf16>() {
+        check(name, op, reference, bf16_bits, bf16::from_bits);
+    }
+}
+
+#[test]
+fn every_f16_the_same_bits_at_every_level() {
+    for (name, op, _) in activations::<f16>() {
+        same_bits_at_every_level(name, op, f16_bits, f16::from_bits);
+    }
+}
+
+#[test]
+fn every_bf16_the_same_bits_at_every_level() {
+    for (name, op, _) in activations::<bf16>() {
+        same_bits_at_every_level(name, op, bf16_bits, bf16::from_bits);
+    }
 }

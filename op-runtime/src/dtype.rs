@@ -290,7 +290,7 @@ macro_rules! float_element {
 float_element!(f32 => F32, f64 => F64);
 
 macro_rules! half_element {
-    ($($t:ident => $dtype:ident),* $(,)?) => {$(
+    ($($t:ident => $dtype:ident, $from_f64:path),* $(,)?) => {$(
         impl sealed::Sealed for $t {}
         impl Element for $t {
             const DTYPE: DType = DType::$dtype;
@@ -300,7 +300,8 @@ macro_rules! half_element {
             }
             #[inline]
             fn from_f64(v: f64) -> Self {
-                $t::from_f64(v)
+                // Not `half`'s own from_f64, which can round twice (see half_round).
+                $from_f64(v)
             }
             #[inline]
             fn to_i64(self) -> i64 {
@@ -308,13 +309,17 @@ macro_rules! half_element {
             }
             #[inline]
             fn from_i64(v: i64) -> Self {
-                $t::from_f64(v as f64)
+                // Exact below 2^53 in magnitude, far beyond either type's range.
+                $from_f64(v as f64)
             }
         }
     )*};
 }
 
-half_element!(f16 => F16, bf16 => BF16);
+half_element!(
+    f16 => F16, crate::half_round::f16_from_f64,
+    bf16 => BF16, crate::half_round::bf16_from_f64,
+);
 
 impl sealed::Sealed for bool {}
 impl Element for bool {

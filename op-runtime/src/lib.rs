@@ -7,6 +7,7 @@
 mod device;
 mod display;
 mod dtype;
+mod half_round;
 mod ndarray_interop;
 mod scalar;
 mod storage;
@@ -39,6 +40,7 @@ pub use device::{
 };
 pub use dtype::{DType, Element, bf16, f16};
 pub use error::{Error, KernelSite, Result};
+pub use half_round::{bf16_from_f64, f16_from_f64};
 pub use ndarray_interop::{TensorView, TensorViewMut};
 pub use scalar::Scalar;
 pub use storage::{BorrowKind, HOST_ALIGNMENT, SliceGuard, SliceGuardMut, Storage};

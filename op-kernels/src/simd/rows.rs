@@ -17,7 +17,7 @@
 //!
 //! Accuracy: sums have relative error ≤ (cols / (4·LANES) + 8) · ε · Σ|x| / |Σx| (ε of the lane type);
 //! softmax ≤ 4 ULP + sum error (ULP of the output type: half rows take their exponentials from
-//! [`Simd::exp_half`], 2^-17 relative); rms_norm, layer_norm ≤ 4 ULP + the error of the
+//! [`Simd::exp_half`], 1.2e-5 relative); rms_norm, layer_norm ≤ 4 ULP + the error of the
 //! mean/variance.
 
 use std::any::TypeId;
@@ -514,7 +514,7 @@ unsafe fn exp_sum<S: Simd<Elem = T::Lane>, T: Element>(
     let zero = s.constant(0.0);
     let mut acc = [zero; 4];
     let mut i = 0;
-    // Half rows end rounded to 11 or 8 bits: Simd::exp_half's 2^-17 is plenty.
+    // Half rows end rounded to 11 or 8 bits: Simd::exp_half's 1.2e-5 is plenty.
     let half = size_of::<T>() == 2;
     // SAFETY (whole body): every load is within 0..cols, every store to keep too. (No closures:
     // they are only compiled with the level's features when inlined.)

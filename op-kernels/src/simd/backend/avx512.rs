@@ -282,6 +282,16 @@ impl<const BF16: bool> Simd for Avx512F32<BF16> {
     }
 
     #[inline(always)]
+    fn clamp_exp2_arg(self, t: __m512) -> __m512 {
+        // vfixupimmps, one nibble of response per class of t: -inf (class 4) → -MAX (response 15),
+        // +inf (class 5) → +MAX (14), every other class keeps t. round(±MAX) = ±MAX, which
+        // vscalefps takes (inf or 0), and ±MAX - round(±MAX) = 0.
+        const TABLE: i32 = (15 << 16) | (14 << 20);
+        // SAFETY: AVX-512F available (the token exists).
+        unsafe { _mm512_fixupimm_ps::<0>(t, t, _mm512_set1_epi32(TABLE)) }
+    }
+
+    #[inline(always)]
     fn pow2i(self, n: __m512) -> __m512 {
         unsafe {
             let i = _mm512_add_epi32(_mm512_cvtps_epi32(n), _mm512_set1_epi32(127));

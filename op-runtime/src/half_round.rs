@@ -1,0 +1,138 @@
+//! f64 → f16 / bf16 conversion rounded once, to nearest even.
+//!
+//! `half` 2.7's own `f16::from_f64` and `bf16::from_f64` are not correctly rounded: the first goes
+//! through f32 on x86 (two roundings: `1 + 2⁻¹¹ + 2⁻⁴⁰` gives 1.0 instead of the next f16), the
+//! second drops the low 32 bits of the f64 before deciding ties (the f32 value `0x3f6a8007` gives
+//! bf16 `0x3f6a` instead of `0x3f6b`). These go through f32 rounded to odd instead, which keeps
+//! enough bits (f32's 24 ≥ 11 + 2) that the final rounding to nearest even is the only one that
+//! counts.
+
+use half::{bf16, f16};
+
+/// `v` as f32 rounded toward zero, with the last bit set when that was inexact ("round to odd").
+/// Beyond f32's range this gives ±`f32::MAX` (odd), which still rounds to ±inf in both half types.
+fn f32_round_to_odd(v: f64) -> f32 {
+    let mut y = v as f32;
+    if v.is_nan() || f64::from(y) == v {
+        return y;
+    }
+    if f64::from(y).abs() > v.abs() {
+        // Rounded away from zero: step back toward zero (on the bit pattern, which is monotonic
+        // in magnitude; inf steps to MAX).
+        y = f32::from_bits(y.to_bits() - 1);
+    }
+    f32::from_bits(y.to_bits() | 1)
+}
+
+/// The f16 nearest `v` (ties to even); NaN stays NaN, beyond the range ±inf.
+pub fn f16_from_f64(v: f64) -> f16 {
+    f16::from_f32(f32_round_to_odd(v))
+}
+
+/// The bf16 nearest `v` (ties to even); NaN stays NaN, beyond the range ±inf.
+pub fn bf16_from_f64(v: f64) -> bf16 {
+    bf16::from_f32(f32_round_to_odd(v))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Round-to-nearest-even of `v` to a float with `p` significant bits, by brute force over f64.
+    fn reference(v: f64, candidates: impl Iterator<Item = f64>) -> f64 {
+        let mut best = f64::NAN;
+        for c in candidates {
+            if best.is_nan() || (c - v).abs() < (best - v).abs() {
+                best = c;
+            }
+        }
+        best
+    }
+
+    #[test]
+    fn ties_and_sticky_bits_round_once() {
+        // Just above a tie (the sticky bit only in the low f64 bits): rounds up.
+        assert_eq!(
+            f16_from_f64(1.0 + 2f64.powi(-11) + 2f64.powi(-40)).to_bits(),
+            0x3c01
+        );
+        assert_eq!(
+            bf16_from_f64(f64::from(f32::from_bits(0x3f6a_8007))).to_bits(),
+            0x3f6b
+        );
+        assert_eq!(
+            bf16_from_f64(1.0 + 2f64.powi(-8) + 2f64.powi(-45)).to_bits(),
+            0x3f81
+        );
+        // Exact ties go to even.
+        assert_eq!(f16_from_f64(1.0 + 2f64.powi(-11)).to_bits(), 0x3c00);
+        assert_eq!(f16_from_f64(1.0 + 3.0 * 2f64.powi(-11)).to_bits(), 0x3c02);
+        assert_eq!(bf16_from_f64(1.0 + 2f64.powi(-8)).to_bits(), 0x3f80);
+        // Range ends, subnormals, specials.
+        assert_eq!(f16_from_f64(65520.0).to_bits(), 0x7c00);
+        assert_eq!(f16_from_f64(65519.99).to_bits(), 0x7bff);
+        assert_eq!(bf16_from_f64(1e39).to_bits(), 0x7f80);
+        assert_eq!(bf16_from_f64(-1e300).to_bits(), 0xff80);
+        assert_eq!(
+            f16_from_f64(2f64.powi(-25) * (1.0 + 2f64.powi(-40))).to_bits(),
+            0x0001
+        );
+        assert_eq!(f16_from_f64(2f64.powi(-25)).to_bits(), 0x0000);
+        assert_eq!(f16_from_f64(-0.0).to_bits(), 0x8000);
+        assert!(f16_from_f64(f64::NAN).is_nan() && bf16_from_f64(f64::NAN).is_nan());
+        assert_eq!(f16_from_f64(f64::INFINITY).to_bits(), 0x7c00);
+    }
+
+    /// Against the nearest of all neighbouring half values, for values between consecutive halves
+    /// (ties, just off ties, and random offsets).
+    #[test]
+    fn nearest_of_the_neighbours() {
+        let mut state = 0x9e37_79b9_7f4a_7c15u64;
+        let mut next = || {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            state
+        };
+        for bits in (0u16..0x7bff).step_by(7) {
+            let (a, b) = (
+                f16::from_bits(bits).to_f64(),
+                f16::from_bits(bits + 1).to_f64(),
+            );
+            for frac in [
+                0.5,
+                0.5 + 1e-12,
+                0.5 - 1e-12,
+                (next() >> 11) as f64 / (1u64 << 53) as f64,
+            ] {
+                let v = a + (b - a) * frac;
+                let want = if frac == 0.5 {
+                    if bits % 2 == 0 { a } else { b }
+                } else {
+                    reference(v, [a, b].into_iter())
+                };
+                assert_eq!(f16_from_f64(v).to_f64(), want, "f16 of {v:e}");
+            }
+        }
+        for bits in (0u16..0x7f7f).step_by(13) {
+            let (a, b) = (
+                bf16::from_bits(bits).to_f64(),
+                bf16::from_bits(bits + 1).to_f64(),
+            );
+            for frac in [
+                0.5,
+                0.5 + 1e-9,
+                0.5 - 1e-9,
+                (next() >> 11) as f64 / (1u64 << 53) as f64,
+            ] {
+                let v = a + (b - a) * frac;
+                let want = if frac == 0.5 {
+                    if bits % 2 == 0 { a } else { b }
+                } else {
+                    reference(v, [a, b].into_iter())
+                };
+                assert_eq!(bf16_from_f64(v).to_f64(), want, "bf16 of {v:e}");
+            }
+        }
+    }
+}

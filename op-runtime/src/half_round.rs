@@ -83,56 +83,41 @@ mod tests {
         assert_eq!(f16_from_f64(f64::INFINITY).to_bits(), 0x7c00);
     }
 
-    /// Against the nearest of all neighbouring half values, for values between consecutive halves
-    /// (ties, just off ties, and random offsets).
-    #[test]
-    fn nearest_of_the_neighbours() {
+    /// Values between `bits` and the next half up, at `step`s of the positive finite range: the
+    /// exact tie (to even), just off it both ways, and a random offset, against the nearer of the two.
+    fn between_neighbours(last: u16, step: usize, to_f64: fn(u16) -> f64, convert: fn(f64) -> u16) {
         let mut state = 0x9e37_79b9_7f4a_7c15u64;
-        let mut next = || {
+        for bits in (0..last).step_by(step) {
             state ^= state << 13;
             state ^= state >> 7;
             state ^= state << 17;
-            state
-        };
-        for bits in (0u16..0x7bff).step_by(7) {
-            let (a, b) = (
-                f16::from_bits(bits).to_f64(),
-                f16::from_bits(bits + 1).to_f64(),
-            );
-            for frac in [
-                0.5,
-                0.5 + 1e-12,
-                0.5 - 1e-12,
-                (next() >> 11) as f64 / (1u64 << 53) as f64,
-            ] {
+            let (a, b) = (to_f64(bits), to_f64(bits + 1));
+            let random = (state >> 11) as f64 / (1u64 << 53) as f64;
+            for frac in [0.5, 0.5 + 1e-9, 0.5 - 1e-9, random] {
                 let v = a + (b - a) * frac;
                 let want = if frac == 0.5 {
                     if bits % 2 == 0 { a } else { b }
                 } else {
                     reference(v, [a, b].into_iter())
                 };
-                assert_eq!(f16_from_f64(v).to_f64(), want, "f16 of {v:e}");
+                assert_eq!(to_f64(convert(v)), want, "{bits:#06x} + {frac}: {v:e}");
             }
         }
-        for bits in (0u16..0x7f7f).step_by(13) {
-            let (a, b) = (
-                bf16::from_bits(bits).to_f64(),
-                bf16::from_bits(bits + 1).to_f64(),
-            );
-            for frac in [
-                0.5,
-                0.5 + 1e-9,
-                0.5 - 1e-9,
-                (next() >> 11) as f64 / (1u64 << 53) as f64,
-            ] {
-                let v = a + (b - a) * frac;
-                let want = if frac == 0.5 {
-                    if bits % 2 == 0 { a } else { b }
-                } else {
-                    reference(v, [a, b].into_iter())
-                };
-                assert_eq!(bf16_from_f64(v).to_f64(), want, "bf16 of {v:e}");
-            }
-        }
+    }
+
+    #[test]
+    fn nearest_of_the_neighbours() {
+        between_neighbours(
+            0x7bff,
+            7,
+            |b| f16::from_bits(b).to_f64(),
+            |v| f16_from_f64(v).to_bits(),
+        );
+        between_neighbours(
+            0x7f7f,
+            13,
+            |b| bf16::from_bits(b).to_f64(),
+            |v| bf16_from_f64(v).to_bits(),
+        );
     }
 }

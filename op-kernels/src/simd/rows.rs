@@ -766,6 +766,34 @@ fn prefetch_lines<S: Simd, T>(s: S, p: *const T, n: usize) {
     }
 }
 
+/// Whether `T` is its own lane type (f32, f64), as opposed to a half type computed in f32 lanes.
+fn is_lane<T: Element>() -> bool {
+    TypeId::of::<T>() == TypeId::of::<T::Lane>()
+}
+
+/// The row maximum, and where the later passes read the row: `x` itself for lane types; for half
+/// rows, the f32 lanes [`row_max_keep`] converts them to in `scratch`.
+///
+/// # Safety
+/// `x` readable for `cols`; for half rows, `scratch` writable for `cols` lanes.
+#[inline(always)]
+unsafe fn max_and_source<S: Simd<Elem = T::Lane>, T: Element>(
+    s: S,
+    x: *const T,
+    cols: usize,
+    scratch: *mut T::Lane,
+) -> (S::V, RowSrc<T>) {
+    // SAFETY: forwarded contract.
+    unsafe {
+        if is_lane::<T>() {
+            (row_max(s, x, cols), RowSrc::Elems(x))
+        } else {
+            let m = row_max_keep(s, x, cols, scratch);
+            (m, RowSrc::Lanes(scratch.cast_const()))
+        }
+    }
+}
+
 struct Softmax;
 
 impl<T: Element> RowOp<T> for Softmax {
@@ -793,7 +821,7 @@ impl<T: Element> RowOp<T> for Softmax {
         ahead: *const T,
         scratch: &mut [T::Lane],
     ) {
-        let lanes = TypeId::of::<T>() == TypeId::of::<T::Lane>();
+        let lanes = is_lane::<T>();
         let in_place = !nt && lanes;
         let sp = scratch.as_mut_ptr();
         // SAFETY: x readable and out writable for cols; scratch holds cols lanes; when in_place, T is
@@ -807,11 +835,7 @@ impl<T: Element> RowOp<T> for Softmax {
                 return;
             }
             // Half rows: converted once, in the max pass; the exp pass overwrites them in place.
-            let (m, src) = if lanes {
-                (row_max(s, x, cols), RowSrc::Elems(x))
-            } else {
-                (row_max_keep(s, x, cols, sp), RowSrc::Lanes(sp.cast_const()))
-            };
+            let (m, src) = max_and_source(s, x, cols, sp);
             let sum = exp_sum(s, src, cols, m, sp, ahead, !lanes);
             let inv = s.div(s.constant(1.0), sum);
             drive_unfenced(
@@ -835,11 +859,7 @@ impl<T: Element> RowOp<T> for LogSoftmax {
     }
     fn scratch_lanes(&self, cols: usize) -> usize {
         // Half rows only: their f32 lanes.
-        if TypeId::of::<T>() == TypeId::of::<T::Lane>() {
-            0
-        } else {
-            cols
-        }
+        if is_lane::<T>() { 0 } else { cols }
     }
     /// As [`Softmax`], without keeping the exponentials: the output is `x - (max + ln Σ)`. Half rows
     /// are converted once, in the max pass, into the scratch row that the other two passes read
@@ -855,16 +875,11 @@ impl<T: Element> RowOp<T> for LogSoftmax {
         ahead: *const T,
         scratch: &mut [T::Lane],
     ) {
-        let lanes = TypeId::of::<T>() == TypeId::of::<T::Lane>();
-        let sp = scratch.as_mut_ptr();
         // SAFETY: x readable and out writable for cols; for half rows, scratch holds cols lanes.
         unsafe {
-            let (m, src) = if lanes {
-                (row_max(s, x, cols), RowSrc::Elems(x))
-            } else {
-                (row_max_keep(s, x, cols, sp), RowSrc::Lanes(sp.cast_const()))
-            };
-            let sum = exp_sum(s, src, cols, m, std::ptr::null_mut(), ahead, !lanes);
+            let (m, src) = max_and_source(s, x, cols, scratch.as_mut_ptr());
+            let half = !is_lane::<T>();
+            let sum = exp_sum(s, src, cols, m, std::ptr::null_mut(), ahead, half);
             let shift = s.add(m, s.log(sum));
             drive_unfenced(
                 s,

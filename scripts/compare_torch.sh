@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # opkit against PyTorch on the CPU, one thread, 4096x4096 (outside CI: it downloads torch).
 #
-#   scripts/compare_torch.sh
+#   scripts/compare_torch.sh [--quick]
 #
 # The virtualenv lives outside the repository ($OPKIT_TORCH_VENV, default /tmp/opkit-torch-venv).
 # Only PyPI is reachable, so this installs the default `torch` wheel, which pulls CUDA libraries
@@ -15,4 +15,4 @@ if [ ! -x "$venv/bin/python" ] || ! "$venv/bin/python" -c 'import torch' 2>/dev/
     "$venv/bin/pip" install --quiet torch numpy
 fi
 cargo build --release -p op-kernels --bin op-bench
-"$venv/bin/python" scripts/compare_torch.py target/release/op-bench
+"$venv/bin/python" scripts/compare_torch.py target/release/op-bench "$@"

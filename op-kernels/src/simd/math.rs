@@ -275,6 +275,18 @@ pub(super) const ERFC_Q: [f64; 10] = [
     0.170_872_77,
 ];
 
+/// [`ERFC_Q`] for results rounded to f16 or bf16: degree 5 instead of 9, `|q error| ≤ 1.8e-5` over
+/// `z` in `[0, 20]` (so `erfc` relative error ≤ 1.8e-5; Lawson's minimax fit of
+/// `ln(erfc(z) / t) + z²` in `t = 1 / (1 + z/2)`). Constant term first.
+pub(super) const ERFC_Q_HALF: [f64; 6] = [
+    -1.266_070_1,
+    1.012_141_5,
+    0.280_494_75,
+    0.421_994_12,
+    -0.660_300_2,
+    0.211_722_18,
+];
+
 /// `erf` in f32 lanes: odd Taylor polynomial for |x| < 0.5 (≤ 1 ULP); above, `1 - erfc` with the
 /// Numerical Recipes Chebyshev fit of erfc (relative error < 1.2e-7), ≤ 4 ULP; ±inf → ±1.
 #[inline(always)]

@@ -150,7 +150,9 @@ fn check_unary<T: TestElem, Op: UnaryOp>(
             assert!(
                 z.iter()
                     .zip(&y)
-                    .all(|(a, b)| a.ord() == b.ord() || a.is_nan() && b.is_nan())
+                    .all(|(a, b)| a.ord() == b.ord() || a.is_nan() && b.is_nan()),
+                "{name} {} at {isa}: n={n}: in place {z:?}, out of place {y:?}",
+                T::DTYPE
             );
         }
     });
@@ -909,4 +911,43 @@ fn env_override() {
             assert!(String::from_utf8_lossy(&status.stderr).contains("not supported"));
         }
     }
+}
+
+/// A staged op ([`UnaryOp::STAGED`]: gelu(none)) gives, at every level, the bits of its one-step
+/// form (each element on its own, which never fills a stage block), whatever the output's
+/// alignment and whether the driver streams: the streaming driver peels to an aligned address,
+/// after which vectors start off the grid of the block before.
+#[test]
+fn staged_op_exact_at_any_alignment() {
+    fn check<T: TestElem>(isa: Isa) {
+        let x = data::<T>(300, 11, -8.0, 8.0);
+        let mut one = vec![T::default(); x.len()];
+        for i in 0..x.len() {
+            ops::gelu_erf(&x[i..i + 1], &mut one[i..i + 1]).unwrap();
+        }
+        for mode in [simd::Streaming::Always, simd::Streaming::Never] {
+            simd::set_streaming(mode);
+            for off in 0..33 {
+                for n in [40, 100, 300 - off.min(300)] {
+                    let mut y = vec![T::default(); n + off];
+                    ops::gelu_erf(&x[..n], &mut y[off..]).unwrap();
+                    for i in 0..n {
+                        let (a, b) = (y[off + i], one[i]);
+                        assert!(
+                            a.ord() == b.ord() || a.is_nan() && b.is_nan(),
+                            "{} at {isa}, {mode:?}, offset {off}, n {n}, i {i}: {a:?} vs {b:?}",
+                            T::DTYPE
+                        );
+                    }
+                }
+            }
+        }
+        simd::set_streaming(simd::Streaming::Auto);
+    }
+    each_isa(|isa| {
+        check::<f32>(isa);
+        check::<f16>(isa);
+        check::<bf16>(isa);
+        check::<f64>(isa);
+    });
 }

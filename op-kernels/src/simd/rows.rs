@@ -328,10 +328,9 @@ impl<T: Element, R: ReduceOp> RowOp<T> for Reduce<'_, R> {
         out: *mut T,
         cols: usize,
         _nt: bool,
-        _ahead: *const T,
+        ahead: *const T,
         _scratch: &mut [T::Lane],
     ) {
-        // One pass over the row: the hardware prefetcher streams it, nothing to overlap.
         let id = T::Lane::from_f64(self.0.identity());
         // SAFETY: fold_row stays within 0..cols.
         let acc = fold_row(
@@ -340,6 +339,10 @@ impl<T: Element, R: ReduceOp> RowOp<T> for Reduce<'_, R> {
             s.splat(id),
             #[inline(always)]
             |acc, i, len| {
+                // The next row, a row ahead: measured with op-bench (one thread, f32, rows of
+                // 4096): 64 MiB 36–41 → 45–49 GB/s, 512 MiB 39 → 40–41; the hardware prefetcher
+                // alone ramps up again at every row.
+                prefetch_lines(s, ahead.wrapping_add(i), len);
                 self.0
                     .combine(s, acc, unsafe { load_pad(s, x.add(i), len, id) })
             },

@@ -68,7 +68,7 @@ unary_ops! {
 }
 
 /// `x * 0.5 * (1 + erf(x / sqrt(2)))` (PyTorch `gelu(approximate='none')`). In f32 lanes evaluated
-/// as `x Φ(x)` with `Φ` from one erfc formula (`gelu_erf_phi` in the source), in two stages
+/// as `x Φ(x)` with `Φ` from one erfc formula (`gelu_erf_phi_args` in the source), in two stages
 /// ([`UnaryOp::STAGED`]: the erfc argument, then the exponential); f64 lanes use the formula as
 /// written with [`Simd::erf`] (f64 `erf`, about 1e-15).
 #[derive(Clone, Copy, Debug, Default)]
@@ -113,7 +113,7 @@ pub fn gelu_erf<T: Element>(x: &[T], out: &mut [T]) -> Result<(), SimdError> {
 /// and one division instead of [`Simd::erf`]'s two branches (measured with op-bench at 64 KiB on AVX-512: f32 gelu(none) 16.5 → 24.9 GB/s; f32 ≤ 6 ULP for x ≥ 0 and
 /// ≤ 2e-6 relative for -3 < x < 0, against 2 and 1.2e-5 with `1 + erf`). `half`, for results
 /// rounded to f16 or bf16: the degree-5 `ERFC_Q_HALF` and the exponential of [`Simd::exp_half`]
-/// (relative error ≤ 4e-5 before that rounding).
+/// (relative error about 3e-5 before that rounding).
 ///
 /// This first part gives the exponential's argument `q(t) - z²` and `t / 2`; [`gelu_erf_phi_from`]
 /// finishes.

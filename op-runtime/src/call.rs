@@ -55,16 +55,12 @@ impl Registry {
             Ok(handle) => handle.call_kw(args, kwargs),
             Err(Error::AmbiguousOverload { .. }) => {
                 let mut attempts = Vec::new();
+                // Overload handles are of declared ops: the arguments bound to try an overload are
+                // the ones its call would bind, so they are used as they are (bound once).
                 for handle in self.overloads(name) {
-                    let schema = handle.schema();
-                    match bind(
-                        &schema.name().to_string(),
-                        schema,
-                        handle.signature(),
-                        args,
-                        kwargs,
-                    ) {
-                        Ok(_) => return handle.call_kw(args, kwargs),
+                    let entry = handle.entry();
+                    match bind(&entry.name, &entry.schema, &entry.signature, args, kwargs) {
+                        Ok(bound) => return call_declared(entry, &bound),
                         Err(e) => attempts.push(e),
                     }
                 }

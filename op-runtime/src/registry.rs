@@ -412,15 +412,6 @@ impl<'r> OpHandle<'r> {
         }
     }
 
-    /// The [`Signature`] of [`OpHandle::schema`].
-    pub(crate) fn signature(&self) -> &'r Signature {
-        let entry = self.entry();
-        match self.variant {
-            Variant::Declared => &entry.signature,
-            Variant::Out => &entry.out_signature,
-        }
-    }
-
     /// The op's declared schema (also for an out-variant handle).
     pub fn declared_schema(&self) -> &'r FunctionSchema {
         &self.entry().schema

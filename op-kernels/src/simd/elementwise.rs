@@ -9,7 +9,7 @@
 use std::sync::atomic::{AtomicU8, Ordering};
 
 use super::threads::{run_chunks, threads_for};
-use super::vector::MAX_LANES;
+use super::vector::{MAX_LANES, is_half};
 use super::{Element, Isa, Kernel, LaneFloat, Simd, SimdError};
 
 /// An elementwise function of one operand, written once for every backend.
@@ -127,7 +127,7 @@ pub(crate) fn apply_unary<T: Element, S: Simd, Op: UnaryOp + ?Sized>(
     s: S,
     x: S::V,
 ) -> S::V {
-    if size_of::<T>() == 2 {
+    if is_half::<T>() {
         op.apply_half(s, x)
     } else {
         op.apply(s, x)
@@ -387,7 +387,7 @@ impl<T: Element, A: Operand<T>, Op: UnaryOp> Kernel<T::Lane> for UnaryKernel<'_,
     #[inline(always)]
     fn run<S: Simd<Elem = T::Lane>>(self, s: S) {
         let (op, a) = (self.op, self.a);
-        let (l, end, half) = (S::LANES, self.end, size_of::<T>() == 2);
+        let (l, end, half) = (S::LANES, self.end, is_half::<T>());
         let block = StageBlock::new();
         // SAFETY: the caller sized every operand and the output for start..end.
         unsafe {

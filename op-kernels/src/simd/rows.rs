@@ -20,11 +20,9 @@
 //! [`Simd::exp_half`], 1.2e-5 relative); rms_norm, layer_norm ≤ 4 ULP + the error of the
 //! mean/variance.
 
-use std::any::TypeId;
-
 use super::elementwise::{SendPtr, drive_unfenced, load_n, streaming_for};
 use super::threads::{run_chunks, threads_for};
-use super::vector::MAX_LANES;
+use super::vector::{MAX_LANES, is_half};
 use super::{Element, Isa, Kernel, LaneFloat, Simd, SimdError};
 
 /// A row reduction: `identity` pads partial vectors, `combine` folds a vector in, `horizontal` folds the
@@ -92,7 +90,17 @@ unsafe fn load_pad<S: Simd<Elem = T::Lane>, T: Element>(
 /// `p` readable for `len` lanes.
 #[inline(always)]
 unsafe fn load_lanes<S: Simd>(s: S, p: *const S::Elem, len: usize) -> S::V {
-    let mut buf = [S::Elem::ZERO; MAX_LANES];
+    // SAFETY: forwarded contract.
+    unsafe { load_lanes_pad(s, p, len, S::Elem::ZERO) }
+}
+
+/// Loads `len <= LANES` lanes, the others `pad`.
+///
+/// # Safety
+/// `p` readable for `len` lanes.
+#[inline(always)]
+unsafe fn load_lanes_pad<S: Simd>(s: S, p: *const S::Elem, len: usize, pad: S::Elem) -> S::V {
+    let mut buf = [pad; MAX_LANES];
     // SAFETY: len <= LANES <= MAX_LANES; p readable for len (or LANES when full).
     unsafe {
         if len == S::LANES {
@@ -535,14 +543,7 @@ impl<T: Element> RowSrc<T> {
         unsafe {
             match self {
                 RowSrc::Elems(p) => load_pad(s, p.add(i), len, pad),
-                RowSrc::Lanes(p) => {
-                    if len == S::LANES {
-                        return s.load(p.add(i));
-                    }
-                    let mut buf = [pad; MAX_LANES];
-                    std::ptr::copy_nonoverlapping(p.add(i), buf.as_mut_ptr(), len);
-                    s.load(buf.as_ptr())
-                }
+                RowSrc::Lanes(p) => load_lanes_pad(s, p.add(i), len, pad),
             }
         }
     }
@@ -581,8 +582,8 @@ unsafe fn row_max_keep<S: Simd<Elem = T::Lane>, T: Element>(
 
 /// `Σ exp(x - m)` over the row, storing each `exp(x - m)` into `keep` when given (which may be `x`
 /// itself), and prefetching `ahead`, the next row (this pass is the longest one over cached data,
-/// so it best hides the next row's reads). `half`: the row ends rounded to f16 or bf16, so
-/// [`Simd::exp_half`]'s 1.2e-5 is plenty.
+/// so it best hides the next row's reads). Half rows end rounded to f16 or bf16, so they take
+/// [`Simd::exp_half`] (1.2e-5 is plenty).
 ///
 /// Four vectors at a time through [`Simd::exp4`] (one range check per four, so their evaluations
 /// interleave), summed into four accumulators in the same pattern as [`fold_row`]. Padding lanes of
@@ -598,13 +599,13 @@ unsafe fn exp_sum<S: Simd<Elem = T::Lane>, T: Element, A>(
     m: S::V,
     keep: *mut T::Lane,
     ahead: *const A,
-    half: bool,
 ) -> S::V {
     let l = S::LANES;
     let ninf = T::Lane::from_f64(f64::NEG_INFINITY);
     let zero = s.constant(0.0);
     let mut acc = [zero; 4];
     let mut i = 0;
+    let half = is_half::<T>();
     // SAFETY (whole body): every load is within 0..cols, every store to keep too. (No closures:
     // they are only compiled with the level's features when inlined.)
     unsafe {
@@ -769,11 +770,6 @@ fn prefetch_lines<S: Simd, T>(s: S, p: *const T, n: usize) {
     }
 }
 
-/// Whether `T` is its own lane type (f32, f64), as opposed to a half type computed in f32 lanes.
-fn is_lane<T: Element>() -> bool {
-    TypeId::of::<T>() == TypeId::of::<T::Lane>()
-}
-
 /// The row maximum, and where the later passes read the row: `x` itself for lane types; for half
 /// rows, the f32 lanes [`row_max_keep`] converts them to in `scratch`.
 ///
@@ -788,11 +784,11 @@ unsafe fn max_and_source<S: Simd<Elem = T::Lane>, T: Element>(
 ) -> (S::V, RowSrc<T>) {
     // SAFETY: forwarded contract.
     unsafe {
-        if is_lane::<T>() {
-            (row_max(s, x, cols), RowSrc::Elems(x))
-        } else {
+        if is_half::<T>() {
             let m = row_max_keep(s, x, cols, scratch);
             (m, RowSrc::Lanes(scratch.cast_const()))
+        } else {
+            (row_max(s, x, cols), RowSrc::Elems(x))
         }
     }
 }
@@ -824,8 +820,7 @@ impl<T: Element> RowOp<T> for Softmax {
         ahead: *const T,
         scratch: &mut [T::Lane],
     ) {
-        let lanes = is_lane::<T>();
-        let in_place = !nt && lanes;
+        let in_place = !nt && !is_half::<T>();
         let sp = scratch.as_mut_ptr();
         // SAFETY: x readable and out writable for cols; scratch holds cols lanes; when in_place, T is
         // T::Lane, so out is a row of cols lanes.
@@ -833,13 +828,13 @@ impl<T: Element> RowOp<T> for Softmax {
             if in_place {
                 let m = row_max(s, x, cols);
                 let o = out.cast::<T::Lane>();
-                let sum = exp_sum(s, RowSrc::Elems(x), cols, m, o, ahead, false);
+                let sum = exp_sum(s, RowSrc::Elems(x), cols, m, o, ahead);
                 scale_lanes(s, o, cols, s.div(s.constant(1.0), sum));
                 return;
             }
             // Half rows: converted once, in the max pass; the exp pass overwrites them in place.
             let (m, src) = max_and_source(s, x, cols, sp);
-            let sum = exp_sum(s, src, cols, m, sp, ahead, !lanes);
+            let sum = exp_sum(s, src, cols, m, sp, ahead);
             let inv = s.div(s.constant(1.0), sum);
             drive_unfenced(
                 s,
@@ -862,7 +857,7 @@ impl<T: Element> RowOp<T> for LogSoftmax {
     }
     fn scratch_lanes(&self, cols: usize) -> usize {
         // Half rows only: their f32 lanes.
-        if is_lane::<T>() { 0 } else { cols }
+        if is_half::<T>() { cols } else { 0 }
     }
     /// As [`Softmax`], without keeping the exponentials: the output is `x - (max + ln Σ)`. Half rows
     /// are converted once, in the max pass, into the scratch row that the other two passes read
@@ -881,8 +876,7 @@ impl<T: Element> RowOp<T> for LogSoftmax {
         // SAFETY: x readable and out writable for cols; for half rows, scratch holds cols lanes.
         unsafe {
             let (m, src) = max_and_source(s, x, cols, scratch.as_mut_ptr());
-            let half = !is_lane::<T>();
-            let sum = exp_sum(s, src, cols, m, std::ptr::null_mut(), ahead, half);
+            let sum = exp_sum(s, src, cols, m, std::ptr::null_mut(), ahead);
             let shift = s.add(m, s.log(sum));
             drive_unfenced(
                 s,

@@ -481,6 +481,13 @@ pub(crate) fn sigmoid_from<S: Simd>(s: S, x: S::V, e: S::V) -> S::V {
     s.div(num, den)
 }
 
+/// Whether `T` is a half type (f16, bf16), computed in wider f32 lanes and rounded to 11 or 8
+/// bits at the end, rather than its own lane type (f32, f64).
+#[inline(always)]
+pub(crate) const fn is_half<T: Element>() -> bool {
+    size_of::<T>() == 2
+}
+
 /// What a buffer holds. Half types compute in f32 lanes; f64 in f64 lanes.
 pub trait Element:
     Copy + PartialEq + Debug + Default + Send + Sync + 'static + sealed::Sealed

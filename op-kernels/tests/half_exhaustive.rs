@@ -1,5 +1,5 @@
 //! Every f16 and every bf16 input through the transcendental activations, against the f64 ops
-//! rounded once to the half type: within 1 ULP (the documented bound for halves, which compute in
+//! rounded to the half type (through f32, as `Element::from_f64` rounds): within 1 ULP (the documented bound for halves, which compute in
 //! f32 lanes with [`Simd::exp_half`]-based math) at the detected level; and at every level this
 //! CPU has, the same bits as the scalar level for every input.
 //!

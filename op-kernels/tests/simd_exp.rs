@@ -28,14 +28,20 @@ fn ulps(a: f32, b: f32) -> u64 {
 fn max_error(xs: &[f32]) -> (u64, f32) {
     let mut y = vec![0.0f32; xs.len()];
     ops::exp(xs, &mut y).unwrap();
+    worst_ulps("exp", f64::exp, xs, &y)
+}
+
+/// The largest ULP error of `got` against `reference` (in f64, rounded to f32) over `xs`, and
+/// where; panics where the reference is NaN and `got` is not.
+fn worst_ulps(name: &str, reference: fn(f64) -> f64, xs: &[f32], got: &[f32]) -> (u64, f32) {
     let mut worst = (0, 0.0);
-    for (&x, &got) in xs.iter().zip(&y) {
-        let want = (x as f64).exp() as f32;
+    for (&x, &g) in xs.iter().zip(got) {
+        let want = reference(x as f64) as f32;
         if want.is_nan() {
-            assert!(got.is_nan(), "exp({x:e}) = {got:e}, want NaN");
+            assert!(g.is_nan(), "{name}({x:e}) = {g:e}, want NaN");
             continue;
         }
-        let e = ulps(got, want);
+        let e = ulps(g, want);
         if e > worst.0 {
             worst = (e, x);
         }
@@ -247,22 +253,13 @@ fn tanh_within_three_ulp_and_the_same_bits_at_every_level() {
     let scalar = at_level(Isa::Scalar, ops::tanh, &xs);
     for isa in supported_isas() {
         let got = at_level(isa, ops::tanh, &xs);
-        let mut worst = (0, 0.0f32);
         for ((&x, &g), &r) in xs.iter().zip(&got).zip(&scalar) {
             assert!(
                 g.to_bits() == r.to_bits() || g.is_nan() && r.is_nan(),
                 "tanh({x:e}) at {isa}: {g:e}, scalar {r:e}"
             );
-            let want = (x as f64).tanh() as f32;
-            if want.is_nan() {
-                assert!(g.is_nan(), "tanh({x:e}) = {g:e}, want NaN");
-                continue;
-            }
-            let e = ulps(g, want);
-            if e > worst.0 {
-                worst = (e, x);
-            }
         }
+        let worst = worst_ulps("tanh", f64::tanh, &xs, &got);
         assert!(
             worst.0 <= 3,
             "tanh at {isa}: {} ULP at x = {:e}",

@@ -913,31 +913,44 @@ fn env_override() {
     }
 }
 
-/// A staged op ([`UnaryOp::STAGED`]: gelu(none)) gives, at every level, the bits of its one-step
-/// form (each element on its own, which never fills a stage block), whatever the output's
-/// alignment and whether the driver streams: the streaming driver peels to an aligned address,
-/// after which vectors start off the grid of the block before.
+/// The staged ops ([`UnaryOp::staged`]: exp, sigmoid, silu, tanh and gelu(tanh) for halves,
+/// gelu(none) always) give, at every level, the bits of their one-step form (each element on its
+/// own, which the pipelined driver never stages), whatever the output's alignment and length and
+/// whether the driver streams: the streaming driver peels to an aligned address first, and the
+/// pipeline has a first block, a last block and a tail after it.
 #[test]
 fn staged_op_exact_at_any_alignment() {
+    type OpFn<T> = fn(&[T], &mut [T]) -> Result<(), simd::SimdError>;
     fn check<T: TestElem>(isa: Isa) {
         let x = data::<T>(300, 11, -8.0, 8.0);
-        let mut one = vec![T::default(); x.len()];
-        for i in 0..x.len() {
-            ops::gelu_erf(&x[i..i + 1], &mut one[i..i + 1]).unwrap();
-        }
-        for mode in [simd::Streaming::Always, simd::Streaming::Never] {
-            simd::set_streaming(mode);
-            for off in 0..33 {
-                for n in [40, 100, 300 - off.min(300)] {
-                    let mut y = vec![T::default(); n + off];
-                    ops::gelu_erf(&x[..n], &mut y[off..]).unwrap();
-                    for i in 0..n {
-                        let (a, b) = (y[off + i], one[i]);
-                        assert!(
-                            a.ord() == b.ord() || a.is_nan() && b.is_nan(),
-                            "{} at {isa}, {mode:?}, offset {off}, n {n}, i {i}: {a:?} vs {b:?}",
-                            T::DTYPE
-                        );
+        let staged: [(&str, OpFn<T>); 6] = [
+            ("exp", ops::exp::<T>),
+            ("sigmoid", ops::sigmoid::<T>),
+            ("silu", ops::silu::<T>),
+            ("tanh", ops::tanh::<T>),
+            ("gelu(tanh)", ops::gelu_tanh::<T>),
+            ("gelu(none)", ops::gelu_erf::<T>),
+        ];
+        for (name, op) in staged {
+            let mut one = vec![T::default(); x.len()];
+            for i in 0..x.len() {
+                op(&x[i..i + 1], &mut one[i..i + 1]).unwrap();
+            }
+            for mode in [simd::Streaming::Always, simd::Streaming::Never] {
+                simd::set_streaming(mode);
+                for off in 0..33 {
+                    for n in [40, 64, 100, 128, 140, 200, 300 - off] {
+                        let mut y = vec![T::default(); n + off];
+                        op(&x[..n], &mut y[off..]).unwrap();
+                        for i in 0..n {
+                            let (a, b) = (y[off + i], one[i]);
+                            assert!(
+                                a.ord() == b.ord() || a.is_nan() && b.is_nan(),
+                                "{name} {} at {isa}, {mode:?}, offset {off}, n {n}, i {i}: \
+                                 {a:?} vs {b:?}",
+                                T::DTYPE
+                            );
+                        }
                     }
                 }
             }

@@ -100,8 +100,21 @@ fn exp_f32_scaled<S: Simd<Elem = f32>>(s: S, x: S::V) -> S::V {
 /// operations at every level, so the same bits.
 #[inline(always)]
 pub fn exp_half_f32<S: Simd<Elem = f32>>(s: S, x: S::V) -> S::V {
+    exp_half_stage2_f32(s, exp_half_stage1_f32(s, x))
+}
+
+/// The first part of [`exp_half_f32`], for staged ops ([`crate::simd::UnaryOp::staged`]): the
+/// reduction, `[n, f]` with `e^x = 2^n 2^f`.
+#[inline(always)]
+pub fn exp_half_stage1_f32<S: Simd<Elem = f32>>(s: S, x: S::V) -> [S::V; 2] {
     let t = s.clamp_exp2_arg(s.mul(x, s.constant(std::f64::consts::LOG2_E)));
     let (n, f) = split_exp2(s, t);
+    [n, f]
+}
+
+/// The rest of [`exp_half_f32`] from [`exp_half_stage1_f32`]'s `[n, f]`: `2^f`, scaled by `2^n`.
+#[inline(always)]
+pub fn exp_half_stage2_f32<S: Simd<Elem = f32>>(s: S, [n, f]: [S::V; 2]) -> S::V {
     s.scale_pow2(exp2_poly(s, f, s.constant(1.0)), n)
 }
 
@@ -208,24 +221,45 @@ pub fn log_f32<S: Simd<Elem = f32>>(s: S, x: S::V) -> S::V {
 /// 4.1 → 5.2). Worst error measured over a dense sweep: 2 ULP.
 #[inline(always)]
 pub fn tanh_f32<S: Simd<Elem = f32>>(s: S, x: S::V) -> S::V {
-    tanh_with::<S, false>(s, x)
+    let a = tanh_arg(s, x);
+    tanh_from(s, x, expm1_f32(s, s.add(a, a)))
 }
 
-/// `tanh` for results rounded to f16 or bf16: [`tanh_f32`] with the exponential of [`expm1_half`].
+/// `tanh` for results rounded to f16 or bf16: [`tanh_f32`] with the reduction and polynomial of
+/// [`exp_half_f32`] for `e^{2|x|} - 1`, in two stages ([`tanh_half_stage1_f32`],
+/// [`tanh_half_stage2_f32`]).
 #[inline(always)]
 pub fn tanh_half_f32<S: Simd<Elem = f32>>(s: S, x: S::V) -> S::V {
-    tanh_with::<S, true>(s, x)
+    tanh_half_stage2_f32(s, x, tanh_half_stage1_f32(s, x))
 }
 
+/// The first part of [`tanh_half_f32`], for staged ops: the reduction of `e^{2|x|}`, `[n, f]` (see
+/// [`exp_half_stage1_f32`]).
 #[inline(always)]
-fn tanh_with<S: Simd<Elem = f32>, const HALF: bool>(s: S, x: S::V) -> S::V {
-    // tanh(10) rounds to 1 in f32, and e^20 stays finite; NaN passes the clamp.
-    let a = s.clamp(s.abs(x), s.constant(0.0), s.constant(10.0));
-    let e = if HALF {
-        expm1_half(s, a)
-    } else {
-        expm1_f32(s, s.add(a, a))
-    };
+pub fn tanh_half_stage1_f32<S: Simd<Elem = f32>>(s: S, x: S::V) -> [S::V; 2] {
+    // 2 log2 e rounds to exactly twice the rounding of log2 e: t = 2a · log2 e as for exp_half.
+    let t = s.mul(tanh_arg(s, x), s.constant(2.0 * std::f64::consts::LOG2_E));
+    let (n, f) = split_exp2(s, t);
+    [n, f]
+}
+
+/// The rest of [`tanh_half_f32`], from `x` and [`tanh_half_stage1_f32`]'s `[n, f]`:
+/// `e = e^{2|x|} - 1` with the polynomial of [`exp_half_f32`] (relative error ≤ 1.6e-5), then
+/// `e / (e + 2)` with the sign of `x`.
+#[inline(always)]
+pub fn tanh_half_stage2_f32<S: Simd<Elem = f32>>(s: S, x: S::V, [n, f]: [S::V; 2]) -> S::V {
+    tanh_from(s, x, expm1_from(s, n, exp2_poly(s, f, s.constant(0.0))))
+}
+
+/// `|x|` clamped to `[0, 10]`: tanh(10) rounds to 1 in f32, and e^20 stays finite; NaN passes.
+#[inline(always)]
+fn tanh_arg<S: Simd<Elem = f32>>(s: S, x: S::V) -> S::V {
+    s.clamp(s.abs(x), s.constant(0.0), s.constant(10.0))
+}
+
+/// `tanh x` from `e = e^{2|x|} - 1`.
+#[inline(always)]
+fn tanh_from<S: Simd<Elem = f32>>(s: S, x: S::V, e: S::V) -> S::V {
     s.copysign(s.div(e, s.add(e, s.constant(2.0))), x)
 }
 
@@ -235,16 +269,6 @@ fn tanh_with<S: Simd<Elem = f32>, const HALF: bool>(s: S, x: S::V) -> S::V {
 fn expm1_f32<S: Simd<Elem = f32>>(s: S, x: S::V) -> S::V {
     let (n, y) = exp_reduced(s, x);
     expm1_from(s, n, y)
-}
-
-/// `e^{2a} - 1` for `a` in `[0, 10]` (or NaN), for [`tanh_half_f32`]: [`expm1_f32`] with the
-/// reduction and polynomial of [`exp_half_f32`] (relative error ≤ 1.6e-5).
-#[inline(always)]
-fn expm1_half<S: Simd<Elem = f32>>(s: S, a: S::V) -> S::V {
-    // 2 log2 e rounds to exactly twice the rounding of log2 e: t = 2a · log2 e as for exp_half.
-    let t = s.mul(a, s.constant(2.0 * std::f64::consts::LOG2_E));
-    let (n, f) = split_exp2(s, t);
-    expm1_from(s, n, exp2_poly(s, f, s.constant(0.0)))
 }
 
 /// `2^n · (1 + y) - 1` for integer `n` in `[0, 29]`, rounded once.

@@ -11,9 +11,13 @@ use super::math::{ERFC_Q, ERFC_Q_HALF};
 use super::vector::{sigmoid_from, sigmoid_parts};
 use super::{BinaryOp, Element, Simd, SimdError, UnaryOp, binary, binary_scalar, unary};
 
+/// `half stages => |m| stage1, stage2`: the half form in two stages (see [`UnaryOp::staged`]),
+/// `stage1` giving `m` to `stage2`; `apply_half` is then `stage2` after `stage1`, so the drivers
+/// get the same bits wherever a vector falls.
 macro_rules! unary_ops {
     ($($(#[$doc:meta])* $name:ident, $fname:ident => |$s:ident, $x:ident| $body:expr
-        $(, half => $half:expr)?;)*) => {$(
+        $(, half => $half:expr)?
+        $(, half stages => |$m:ident| $stage1:expr, $stage2:expr)?;)*) => {$(
         $(#[$doc])*
         #[derive(Clone, Copy, Debug, Default)]
         pub struct $name;
@@ -26,6 +30,24 @@ macro_rules! unary_ops {
             #[inline(always)]
             fn apply_half<S: Simd>(&self, $s: S, $x: S::V) -> S::V {
                 $half
+            }
+            )?
+            $(
+            #[inline(always)]
+            fn apply_half<S: Simd>(&self, s: S, x: S::V) -> S::V {
+                self.stage2(s, x, self.stage1(s, x, true), true)
+            }
+            #[inline(always)]
+            fn staged(&self, half: bool) -> bool {
+                half
+            }
+            #[inline(always)]
+            fn stage1<S: Simd>(&self, $s: S, $x: S::V, half: bool) -> [S::V; 2] {
+                if half { $stage1 } else { [$x, $x] }
+            }
+            #[inline(always)]
+            fn stage2<S: Simd>(&self, $s: S, $x: S::V, $m: [S::V; 2], half: bool) -> S::V {
+                if half { $stage2 } else { self.apply($s, $x) }
             }
             )?
         }
@@ -47,20 +69,22 @@ unary_ops! {
     Relu, relu => |s, x| s.max(x, s.constant(0.0));
     /// `0.5 * x * (1 + tanh(u))` with `u = sqrt(2/pi) * (x + 0.044715 x^3)` (PyTorch
     /// `gelu(approximate='tanh')`), evaluated as the equal `x / (1 + e^{-2u})`: one exponential and
-    /// one division, and no cancellation in `1 + tanh(u)` for negative `x`. (Not staged: split
-    /// after the exponential, it measured slower, f32 0.93 → 0.82 of the copy bound at 512 MiB.)
+    /// one division, and no cancellation in `1 + tanh(u)` for negative `x`. The half form is staged
+    /// ([`UnaryOp::staged`]: the reduction of the exponential, then the rest).
     GeluTanh, gelu_tanh => |s, x| s.div(x, s.add(s.constant(1.0), s.exp(gelu_tanh_minus_2u(s, x)))),
-        half => s.div(x, s.add(s.constant(1.0), s.exp_half(gelu_tanh_minus_2u(s, x))));
+        half stages => |m| s.exp_half_stage1(gelu_tanh_minus_2u(s, x)),
+            s.div(x, s.add(s.constant(1.0), s.exp_half_stage2(m)));
     /// `x / (1 + e^-x)`: `x · sigmoid(x)` with [`Simd::sigmoid`]'s overflow-free parts.
     Silu, silu => |s, x| silu_with(s, x, s.exp(s.neg(s.abs(x)))),
-        half => silu_with(s, x, s.exp_half(s.neg(s.abs(x))));
+        half stages => |m| s.exp_half_stage1(s.neg(s.abs(x))), silu_with(s, x, s.exp_half_stage2(m));
     /// `1 / (1 + e^-x)`.
     Sigmoid, sigmoid => |s, x| s.sigmoid(x),
-        half => sigmoid_from(s, x, s.exp_half(s.neg(s.abs(x))));
+        half stages => |m| s.exp_half_stage1(s.neg(s.abs(x))), sigmoid_from(s, x, s.exp_half_stage2(m));
     /// `tanh(x)`.
-    Tanh, tanh => |s, x| s.tanh(x), half => s.tanh_half(x);
+    Tanh, tanh => |s, x| s.tanh(x),
+        half stages => |m| s.tanh_half_stage1(x), s.tanh_half_stage2(x, m);
     /// `e^x`.
-    Exp, exp => |s, x| s.exp(x), half => s.exp_half(x);
+    Exp, exp => |s, x| s.exp(x), half stages => |m| s.exp_half_stage1(x), s.exp_half_stage2(m);
     /// `ln(x)`.
     Log, log => |s, x| s.log(x);
     /// `sqrt(x)`.
@@ -69,7 +93,7 @@ unary_ops! {
 
 /// `x * 0.5 * (1 + erf(x / sqrt(2)))` (PyTorch `gelu(approximate='none')`). In f32 lanes evaluated
 /// as `x Φ(x)` with `Φ` from one erfc formula (`gelu_erf_phi_args` in the source), in two stages
-/// ([`UnaryOp::STAGED`]: the erfc argument, then the exponential); f64 lanes use the formula as
+/// ([`UnaryOp::staged`]: the erfc argument, then the exponential); f64 lanes use the formula as
 /// written with [`Simd::erf`] (f64 `erf`, about 1e-15).
 #[derive(Clone, Copy, Debug, Default)]
 pub struct GeluErf;
@@ -83,7 +107,10 @@ impl UnaryOp for GeluErf {
     fn apply_half<S: Simd>(&self, s: S, x: S::V) -> S::V {
         self.stage2(s, x, self.stage1(s, x, true), true)
     }
-    const STAGED: bool = true;
+    #[inline(always)]
+    fn staged(&self, _half: bool) -> bool {
+        true
+    }
     #[inline(always)]
     fn stage1<S: Simd>(&self, s: S, x: S::V, half: bool) -> [S::V; 2] {
         if size_of::<S::Elem>() == 8 {

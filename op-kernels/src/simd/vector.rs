@@ -269,6 +269,28 @@ pub trait Simd: Copy + Send + Sync + 'static {
     fn tanh_half(self, x: Self::V) -> Self::V {
         Self::Elem::vtanh_half(self, x)
     }
+    /// The first stage of [`Simd::exp_half`], for staged ops ([`crate::simd::UnaryOp::staged`]):
+    /// `exp_half(x) == exp_half_stage2(exp_half_stage1(x))`, bit for bit. f64 lanes: `[x, x]`.
+    #[inline(always)]
+    fn exp_half_stage1(self, x: Self::V) -> [Self::V; 2] {
+        Self::Elem::vexp_half_stage1(self, x)
+    }
+    /// The second stage of [`Simd::exp_half`] (see [`Simd::exp_half_stage1`]).
+    #[inline(always)]
+    fn exp_half_stage2(self, mid: [Self::V; 2]) -> Self::V {
+        Self::Elem::vexp_half_stage2(self, mid)
+    }
+    /// The first stage of [`Simd::tanh_half`]: `tanh_half(x) == tanh_half_stage2(x,
+    /// tanh_half_stage1(x))`, bit for bit. f64 lanes: `[x, x]`.
+    #[inline(always)]
+    fn tanh_half_stage1(self, x: Self::V) -> [Self::V; 2] {
+        Self::Elem::vtanh_half_stage1(self, x)
+    }
+    /// The second stage of [`Simd::tanh_half`] (see [`Simd::tanh_half_stage1`]).
+    #[inline(always)]
+    fn tanh_half_stage2(self, x: Self::V, mid: [Self::V; 2]) -> Self::V {
+        Self::Elem::vtanh_half_stage2(self, x, mid)
+    }
     /// `1 / (1 + e^-x)`, evaluated as `1 / (1 + e)` for `x ≥ 0` and `e / (1 + e)` below, with
     /// `e = e^{-|x|}`: `e^-x` never overflows, so results that are subnormal (x below about -87 in
     /// f32 lanes) come out right instead of 0.
@@ -364,6 +386,14 @@ pub trait LaneFloat:
     fn vexp_half<S: Simd<Elem = Self>>(s: S, x: S::V) -> S::V;
     #[doc(hidden)]
     fn vtanh_half<S: Simd<Elem = Self>>(s: S, x: S::V) -> S::V;
+    #[doc(hidden)]
+    fn vexp_half_stage1<S: Simd<Elem = Self>>(s: S, x: S::V) -> [S::V; 2];
+    #[doc(hidden)]
+    fn vexp_half_stage2<S: Simd<Elem = Self>>(s: S, mid: [S::V; 2]) -> S::V;
+    #[doc(hidden)]
+    fn vtanh_half_stage1<S: Simd<Elem = Self>>(s: S, x: S::V) -> [S::V; 2];
+    #[doc(hidden)]
+    fn vtanh_half_stage2<S: Simd<Elem = Self>>(s: S, x: S::V, mid: [S::V; 2]) -> S::V;
 }
 
 impl LaneFloat for f32 {
@@ -411,6 +441,22 @@ impl LaneFloat for f32 {
     #[inline(always)]
     fn vtanh_half<S: Simd<Elem = f32>>(s: S, x: S::V) -> S::V {
         math::tanh_half_f32(s, x)
+    }
+    #[inline(always)]
+    fn vexp_half_stage1<S: Simd<Elem = f32>>(s: S, x: S::V) -> [S::V; 2] {
+        math::exp_half_stage1_f32(s, x)
+    }
+    #[inline(always)]
+    fn vexp_half_stage2<S: Simd<Elem = f32>>(s: S, mid: [S::V; 2]) -> S::V {
+        math::exp_half_stage2_f32(s, mid)
+    }
+    #[inline(always)]
+    fn vtanh_half_stage1<S: Simd<Elem = f32>>(s: S, x: S::V) -> [S::V; 2] {
+        math::tanh_half_stage1_f32(s, x)
+    }
+    #[inline(always)]
+    fn vtanh_half_stage2<S: Simd<Elem = f32>>(s: S, x: S::V, mid: [S::V; 2]) -> S::V {
+        math::tanh_half_stage2_f32(s, x, mid)
     }
 }
 
@@ -463,6 +509,22 @@ impl LaneFloat for f64 {
     }
     #[inline(always)]
     fn vtanh_half<S: Simd<Elem = f64>>(s: S, x: S::V) -> S::V {
+        Self::vtanh(s, x)
+    }
+    #[inline(always)]
+    fn vexp_half_stage1<S: Simd<Elem = f64>>(_s: S, x: S::V) -> [S::V; 2] {
+        [x, x]
+    }
+    #[inline(always)]
+    fn vexp_half_stage2<S: Simd<Elem = f64>>(s: S, [x, _]: [S::V; 2]) -> S::V {
+        Self::vexp(s, x)
+    }
+    #[inline(always)]
+    fn vtanh_half_stage1<S: Simd<Elem = f64>>(_s: S, x: S::V) -> [S::V; 2] {
+        [x, x]
+    }
+    #[inline(always)]
+    fn vtanh_half_stage2<S: Simd<Elem = f64>>(s: S, x: S::V, _mid: [S::V; 2]) -> S::V {
         Self::vtanh(s, x)
     }
 }

@@ -201,3 +201,56 @@ fn rows_same_bits_with_and_without_streaming() {
         .unwrap();
     }
 }
+
+/// bf16 softmax results that are subnormal stay subnormal at every level, within one bf16 step of
+/// the f64 reference: AVX512-BF16's rounding flushes subnormals, and rows whose results are all
+/// normal skip the check for them (`softmax_normal` in the source), so this covers rows on both
+/// sides of that bound, streamed or not.
+#[test]
+fn bf16_softmax_keeps_subnormal_results() {
+    let cols = 200;
+    // Row k: 0, then values spread down to -(80 + 4k): the smallest results run from well inside
+    // the normal range (k = 0: e^-80) to deep into bf16's subnormals (k = 5: e^-100).
+    let rows: Vec<f64> = (0..6)
+        .flat_map(|k| {
+            let low = 80.0 + 4.0 * k as f64;
+            (0..cols).map(move |j| {
+                if j == 0 {
+                    0.0
+                } else {
+                    -low * (j as f64 / (cols - 1) as f64)
+                }
+            })
+        })
+        .collect();
+    let x: Vec<bf16> = rows.iter().map(|&v| bf16::from_f64(v)).collect();
+    let xr: Vec<f64> = x.iter().map(|v| v.to_f64()).collect();
+    let want: Vec<f64> = xr.chunks(cols).flat_map(softmax_ref).collect();
+    assert!(
+        want.iter()
+            .any(|&w| w > 0.0 && w < f32::MIN_POSITIVE as f64 / 4.0),
+        "the rows reach the subnormals"
+    );
+    for isa in supported_isas() {
+        for mode in [simd::Streaming::Never, simd::Streaming::Always] {
+            simd::with_isa(isa, || {
+                simd::set_streaming(mode);
+                let mut y = vec![bf16::ZERO; x.len()];
+                rows::softmax(&x, cols, &mut y).unwrap();
+                simd::set_streaming(simd::Streaming::Auto);
+                for (j, (g, &w)) in y.iter().zip(&want).enumerate() {
+                    let (g, w) = (g.to_f64(), w);
+                    // One bf16 step at w: 2^-8 relative, 2^-133 (the subnormal spacing) at least.
+                    let step = (w * 2f64.powi(-7)).max(2f64.powi(-133));
+                    assert!(
+                        (g - w).abs() <= step,
+                        "softmax bf16 at {isa}, {mode:?}, row {}, j {}: got {g:e}, want {w:e}",
+                        j / cols,
+                        j % cols
+                    );
+                }
+            })
+            .unwrap();
+        }
+    }
+}

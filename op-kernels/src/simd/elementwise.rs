@@ -222,20 +222,55 @@ pub(crate) unsafe fn drive_unfenced<S, T, F>(
     // and the closures' `nt` tests fold away.)
     unsafe {
         if nt {
-            drive_plain::<S, T, F, true>(s, out, start, end, &f)
+            drive_plain::<S, T, F, true, false>(s, out, start, end, &f)
         } else {
-            drive_plain::<S, T, F, false>(s, out, start, end, &f)
+            drive_plain::<S, T, F, false, false>(s, out, start, end, &f)
         }
     }
 }
 
-/// [`drive_unfenced`] with streaming stores or not (`NT`).
+/// [`drive_unfenced`] for results that the caller knows hold no subnormal value (zeros,
+/// infinities and NaN are fine): their full vectors are stored with [`Element::vstore_normal`],
+/// which for bf16 with AVX512-BF16 skips the check for subnormals.
 ///
 /// # Safety
-/// As [`drive_unfenced`].
+/// As [`drive_unfenced`], and no value `f` gives is subnormal.
 #[inline(always)]
-unsafe fn drive_plain<S, T, F, const NT: bool>(s: S, out: *mut T, start: usize, end: usize, f: &F)
-where
+pub(crate) unsafe fn drive_unfenced_normal<S, T, F>(
+    s: S,
+    out: *mut T,
+    start: usize,
+    end: usize,
+    nt: bool,
+    f: F,
+) where
+    S: Simd<Elem = T::Lane>,
+    T: Element,
+    F: Fn(usize, usize) -> S::V,
+{
+    // SAFETY: forwarded contract.
+    unsafe {
+        if nt {
+            drive_plain::<S, T, F, true, true>(s, out, start, end, &f)
+        } else {
+            drive_plain::<S, T, F, false, true>(s, out, start, end, &f)
+        }
+    }
+}
+
+/// [`drive_unfenced`] with streaming stores or not (`NT`), of values with no subnormal one or any
+/// (`NORMAL`, see [`drive_unfenced_normal`]).
+///
+/// # Safety
+/// As [`drive_unfenced`]; with `NORMAL`, as [`drive_unfenced_normal`].
+#[inline(always)]
+unsafe fn drive_plain<S, T, F, const NT: bool, const NORMAL: bool>(
+    s: S,
+    out: *mut T,
+    start: usize,
+    end: usize,
+    f: &F,
+) where
     S: Simd<Elem = T::Lane>,
     T: Element,
     F: Fn(usize, usize) -> S::V,
@@ -246,10 +281,10 @@ where
         let mut i = drive_head::<S, T, F, NT>(s, out, start, end, f);
         while i + 4 * l <= end {
             let (v0, v1, v2, v3) = (f(i, l), f(i + l, l), f(i + 2 * l, l), f(i + 3 * l, l));
-            store_full::<S, T, NT>(s, out.add(i), v0);
-            store_full::<S, T, NT>(s, out.add(i + l), v1);
-            store_full::<S, T, NT>(s, out.add(i + 2 * l), v2);
-            store_full::<S, T, NT>(s, out.add(i + 3 * l), v3);
+            store_full::<S, T, NT, NORMAL>(s, out.add(i), v0);
+            store_full::<S, T, NT, NORMAL>(s, out.add(i + l), v1);
+            store_full::<S, T, NT, NORMAL>(s, out.add(i + 2 * l), v2);
+            store_full::<S, T, NT, NORMAL>(s, out.add(i + 3 * l), v3);
             i += 4 * l;
         }
         drive_tail::<S, T, F, NT>(s, out, i, end, f);
@@ -312,7 +347,7 @@ where
     // SAFETY: the stores stay within i..end.
     unsafe {
         while i + l <= end {
-            store_full::<S, T, NT>(s, out.add(i), f(i, l));
+            store_full::<S, T, NT, false>(s, out.add(i), f(i, l));
             i += l;
         }
         if i < end {
@@ -410,7 +445,7 @@ unsafe fn drive_staged<S, T, M, Fr, Bk, W, const NT: bool>(
                     back(i + 3 * l, mid[3]),
                 ];
                 for (k, v) in v.into_iter().enumerate() {
-                    store_full::<S, T, NT>(s, out.add(i + k * l), v);
+                    store_full::<S, T, NT, false>(s, out.add(i + k * l), v);
                 }
                 i = next;
                 if last {
@@ -423,22 +458,24 @@ unsafe fn drive_staged<S, T, M, Fr, Bk, W, const NT: bool>(
     }
 }
 
-/// Stores a full vector, non-temporally with `NT` (`p` then 64-byte aligned).
+/// Stores a full vector, non-temporally with `NT` (`p` then 64-byte aligned), with
+/// [`Element::vstore_normal`] with `NORMAL`.
 ///
 /// # Safety
-/// `p` valid for writing `LANES` elements.
+/// `p` valid for writing `LANES` elements; with `NORMAL`, no value of `v` subnormal.
 #[inline(always)]
-unsafe fn store_full<S: Simd<Elem = T::Lane>, T: Element, const NT: bool>(
-    s: S,
-    p: *mut T,
-    v: S::V,
-) {
+unsafe fn store_full<S, T, const NT: bool, const NORMAL: bool>(s: S, p: *mut T, v: S::V)
+where
+    S: Simd<Elem = T::Lane>,
+    T: Element,
+{
     // SAFETY: forwarded contract.
     unsafe {
-        if NT {
-            T::vstream(s, p, v)
-        } else {
-            T::vstore(s, p, v)
+        match (NT, NORMAL) {
+            (true, false) => T::vstream(s, p, v),
+            (false, false) => T::vstore(s, p, v),
+            (true, true) => T::vstream_normal(s, p, v),
+            (false, true) => T::vstore_normal(s, p, v),
         }
     }
 }

@@ -79,10 +79,24 @@ pub fn exp4_f32<S: Simd<Elem = f32>>(s: S, x: [S::V; 4]) -> [S::V; 4] {
 /// path for `|x| ≥ 86`.
 #[inline(always)]
 fn exp_f32_scaled<S: Simd<Elem = f32>>(s: S, x: S::V) -> S::V {
-    // Beyond these bounds the result is inf / 0 anyway (NaN stays NaN); the clamp keeps n finite.
+    exp_stage2_f32(s, exp_stage1_f32(s, x))
+}
+
+/// The first part of [`exp_f32_scaled`], for loops that software-pipeline it: `[n, r]` with
+/// `e^x = 2^n e^r`, `x` first clamped to where the result is not yet inf / 0 (NaN stays NaN; the
+/// clamp keeps `n` finite).
+#[inline(always)]
+pub fn exp_stage1_f32<S: Simd<Elem = f32>>(s: S, x: S::V) -> [S::V; 2] {
     let x = s.clamp(x, s.constant(-104.0), s.constant(89.0));
-    let (n, y) = exp_reduced(s, x);
-    s.scale_pow2(s.add(s.constant(1.0), y), n)
+    let (n, r) = exp_reduce(s, x);
+    [n, r]
+}
+
+/// The rest of [`exp_f32_scaled`] from [`exp_stage1_f32`]'s `[n, r]`: `1 + (e^r - 1)` scaled by
+/// `2^n`, rounded once by [`Simd::scale_pow2`].
+#[inline(always)]
+pub fn exp_stage2_f32<S: Simd<Elem = f32>>(s: S, [n, r]: [S::V; 2]) -> S::V {
+    s.scale_pow2(s.add(s.constant(1.0), expm1_reduced(s, r)), n)
 }
 
 /// `e^x` for results rounded to f16 or bf16 (see [`Simd::exp_half`]), relative error ≤ 1.2e-5
@@ -151,13 +165,24 @@ fn exp_f32_fast<S: Simd<Elem = f32>>(s: S, x: S::V) -> S::V {
 /// The reduction shared by both paths: `(n, e^r - 1)` with `n = round(x log2 e)`, `r = x - n ln 2`.
 #[inline(always)]
 fn exp_reduced<S: Simd<Elem = f32>>(s: S, x: S::V) -> (S::V, S::V) {
+    let (n, r) = exp_reduce(s, x);
+    (n, expm1_reduced(s, r))
+}
+
+/// `(n, r)` with `n = round(x log2 e)` and `r = x - n ln 2`.
+#[inline(always)]
+fn exp_reduce<S: Simd<Elem = f32>>(s: S, x: S::V) -> (S::V, S::V) {
     let n = s.round(s.mul(x, s.constant(std::f64::consts::LOG2_E)));
     // x - n ln2 in two steps (Cody-Waite): ln2_hi has few bits, so n * ln2_hi is exact.
     let r = s.mul_add(n, s.constant(-0.693_359_375), x);
-    let r = s.mul_add(n, s.constant(2.121_944_4e-4), r);
-    // e^r - 1 = r + r² q(r), q the degree-4 minimax fit of (e^r - 1 - r) / r² on [-ln2/2, ln2/2]
-    // (Remez, weighted by r² e^-r): relative error of 1 + r + r² q below 3.2e-9, 0.03 ULP, so the
-    // result's error is the final roundings' (≤ 1 ULP).
+    (n, s.mul_add(n, s.constant(2.121_944_4e-4), r))
+}
+
+/// `e^r - 1` for `|r| ≤ ln 2 / 2`: `r + r² q(r)`, q the degree-4 minimax fit of
+/// `(e^r - 1 - r) / r²` on `[-ln2/2, ln2/2]` (Remez, weighted by `r² e^-r`): relative error of
+/// `1 + r + r² q` below 3.2e-9, 0.03 ULP, so the result's error is the final roundings' (≤ 1 ULP).
+#[inline(always)]
+fn expm1_reduced<S: Simd<Elem = f32>>(s: S, r: S::V) -> S::V {
     let mut q = s.constant(1.381_460_228_003_561_5e-3);
     for c in [
         8.368_715_643_882_751e-3,
@@ -167,7 +192,7 @@ fn exp_reduced<S: Simd<Elem = f32>>(s: S, x: S::V) -> (S::V, S::V) {
     ] {
         q = s.mul_add(q, r, s.constant(c));
     }
-    (n, s.mul_add(s.mul(r, r), q, r))
+    s.mul_add(s.mul(r, r), q, r)
 }
 
 /// Natural logarithm in f32 lanes: ≤ 2 ULP; subnormals handled; 0 → -inf, < 0 → NaN, +inf → +inf.

@@ -190,6 +190,26 @@ pub trait Simd: Copy + Send + Sync + 'static {
         // SAFETY: forwarded contract.
         unsafe { self.store_bf16(p, v) }
     }
+    /// [`Simd::store_bf16`] where the caller knows that no lane is subnormal (zeros, infinities
+    /// and NaN are fine): where the hardware rounding flushes subnormals (AVX512-BF16), it then
+    /// needs no check for them. The same bits as `store_bf16` for such vectors.
+    ///
+    /// # Safety
+    /// As [`Simd::store_bf16`].
+    #[inline(always)]
+    unsafe fn store_bf16_normal(self, p: *mut bf16, v: Self::V) {
+        // SAFETY: forwarded contract.
+        unsafe { self.store_bf16(p, v) }
+    }
+    /// [`Simd::stream_bf16`] for vectors with no subnormal lane (see [`Simd::store_bf16_normal`]).
+    ///
+    /// # Safety
+    /// As [`Simd::stream_bf16`].
+    #[inline(always)]
+    unsafe fn stream_bf16_normal(self, p: *mut bf16, v: Self::V) {
+        // SAFETY: forwarded contract.
+        unsafe { self.stream_bf16(p, v) }
+    }
 
     /// `2^n` for lanes holding integers in the normal exponent range (f32: -126..=127).
     #[inline(always)]
@@ -268,6 +288,19 @@ pub trait Simd: Copy + Send + Sync + 'static {
     #[inline(always)]
     fn tanh_half(self, x: Self::V) -> Self::V {
         Self::Elem::vtanh_half(self, x)
+    }
+    /// The first stage of [`Simd::exp`] for loops that software-pipeline it: `exp(x) ==
+    /// exp_stage2(exp_stage1(x))`, bit for bit, at every level. Where [`Simd::FAST_SCALE_POW2`] is
+    /// false (below AVX-512) the pair always takes `exp`'s slower path for large `|x|`, so use
+    /// them there only if measured faster. f64 lanes: `[x, x]`.
+    #[inline(always)]
+    fn exp_stage1(self, x: Self::V) -> [Self::V; 2] {
+        Self::Elem::vexp_stage1(self, x)
+    }
+    /// The second stage of [`Simd::exp`] (see [`Simd::exp_stage1`]).
+    #[inline(always)]
+    fn exp_stage2(self, mid: [Self::V; 2]) -> Self::V {
+        Self::Elem::vexp_stage2(self, mid)
     }
     /// The first stage of [`Simd::exp_half`], for staged ops ([`crate::simd::UnaryOp::staged`]):
     /// `exp_half(x) == exp_half_stage2(exp_half_stage1(x))`, bit for bit. f64 lanes: `[x, x]`.
@@ -387,6 +420,10 @@ pub trait LaneFloat:
     #[doc(hidden)]
     fn vtanh_half<S: Simd<Elem = Self>>(s: S, x: S::V) -> S::V;
     #[doc(hidden)]
+    fn vexp_stage1<S: Simd<Elem = Self>>(s: S, x: S::V) -> [S::V; 2];
+    #[doc(hidden)]
+    fn vexp_stage2<S: Simd<Elem = Self>>(s: S, mid: [S::V; 2]) -> S::V;
+    #[doc(hidden)]
     fn vexp_half_stage1<S: Simd<Elem = Self>>(s: S, x: S::V) -> [S::V; 2];
     #[doc(hidden)]
     fn vexp_half_stage2<S: Simd<Elem = Self>>(s: S, mid: [S::V; 2]) -> S::V;
@@ -441,6 +478,14 @@ impl LaneFloat for f32 {
     #[inline(always)]
     fn vtanh_half<S: Simd<Elem = f32>>(s: S, x: S::V) -> S::V {
         math::tanh_half_f32(s, x)
+    }
+    #[inline(always)]
+    fn vexp_stage1<S: Simd<Elem = f32>>(s: S, x: S::V) -> [S::V; 2] {
+        math::exp_stage1_f32(s, x)
+    }
+    #[inline(always)]
+    fn vexp_stage2<S: Simd<Elem = f32>>(s: S, mid: [S::V; 2]) -> S::V {
+        math::exp_stage2_f32(s, mid)
     }
     #[inline(always)]
     fn vexp_half_stage1<S: Simd<Elem = f32>>(s: S, x: S::V) -> [S::V; 2] {
@@ -512,6 +557,14 @@ impl LaneFloat for f64 {
         Self::vtanh(s, x)
     }
     #[inline(always)]
+    fn vexp_stage1<S: Simd<Elem = f64>>(_s: S, x: S::V) -> [S::V; 2] {
+        [x, x]
+    }
+    #[inline(always)]
+    fn vexp_stage2<S: Simd<Elem = f64>>(s: S, [x, _]: [S::V; 2]) -> S::V {
+        Self::vexp(s, x)
+    }
+    #[inline(always)]
     fn vexp_half_stage1<S: Simd<Elem = f64>>(_s: S, x: S::V) -> [S::V; 2] {
         [x, x]
     }
@@ -550,6 +603,13 @@ pub(crate) const fn is_half<T: Element>() -> bool {
     size_of::<T>() == 2
 }
 
+/// Whether `T` is bf16, whose hardware rounding (AVX512-BF16) flushes subnormals and so needs a
+/// check for them, unlike f16's.
+#[inline(always)]
+pub(crate) fn is_bf16<T: Element>() -> bool {
+    std::any::TypeId::of::<T>() == std::any::TypeId::of::<bf16>()
+}
+
 /// What a buffer holds. Half types compute in f32 lanes; f64 in f64 lanes.
 pub trait Element:
     Copy + PartialEq + Debug + Default + Send + Sync + 'static + sealed::Sealed
@@ -585,6 +645,25 @@ pub trait Element:
     /// # Safety
     /// As [`Element::vstore`], and `p` aligned to `S::LANES * size_of::<Self>()` bytes.
     unsafe fn vstream<S: Simd<Elem = Self::Lane>>(s: S, p: *mut Self, v: S::V);
+    /// [`Element::vstore`] of a vector known to hold no subnormal value (in the lanes or once
+    /// rounded to `Self`); for bf16 see [`Simd::store_bf16_normal`].
+    ///
+    /// # Safety
+    /// As [`Element::vstore`].
+    #[inline(always)]
+    unsafe fn vstore_normal<S: Simd<Elem = Self::Lane>>(s: S, p: *mut Self, v: S::V) {
+        // SAFETY: forwarded contract.
+        unsafe { Self::vstore(s, p, v) }
+    }
+    /// [`Element::vstream`] of a vector known to hold no subnormal value.
+    ///
+    /// # Safety
+    /// As [`Element::vstream`].
+    #[inline(always)]
+    unsafe fn vstream_normal<S: Simd<Elem = Self::Lane>>(s: S, p: *mut Self, v: S::V) {
+        // SAFETY: forwarded contract.
+        unsafe { Self::vstream(s, p, v) }
+    }
     /// Runs a kernel over buffers of this type at `isa` (bf16 picks its own token at
     /// [`Isa::Avx512Bf16`]).
     #[doc(hidden)]
@@ -629,7 +708,8 @@ lane_element!(f32, "float32");
 lane_element!(f64, "float64");
 
 macro_rules! half_element {
-    ($t:ty, $name:literal, $load:ident, $store:ident, $stream:ident, $dispatch:path) => {
+    ($t:ty, $name:literal, $load:ident, $store:ident, $stream:ident, $store_normal:ident,
+        $stream_normal:ident, $dispatch:path) => {
         impl Element for $t {
             type Lane = f32;
             const DTYPE: &'static str = $name;
@@ -656,6 +736,16 @@ macro_rules! half_element {
                 // SAFETY: forwarded contract.
                 unsafe { s.$stream(p, v) }
             }
+            #[inline(always)]
+            unsafe fn vstore_normal<S: Simd<Elem = f32>>(s: S, p: *mut $t, v: S::V) {
+                // SAFETY: forwarded contract.
+                unsafe { s.$store_normal(p, v) }
+            }
+            #[inline(always)]
+            unsafe fn vstream_normal<S: Simd<Elem = f32>>(s: S, p: *mut $t, v: S::V) {
+                // SAFETY: forwarded contract.
+                unsafe { s.$stream_normal(p, v) }
+            }
             #[inline]
             fn dispatch<K: Kernel<f32>>(isa: Isa, k: K) -> K::Output {
                 $dispatch(isa, k)
@@ -669,6 +759,8 @@ half_element!(
     load_f16,
     store_f16,
     stream_f16,
+    store_f16,
+    stream_f16,
     super::backend::dispatch_f32
 );
 half_element!(
@@ -677,5 +769,7 @@ half_element!(
     load_bf16,
     store_bf16,
     stream_bf16,
+    store_bf16_normal,
+    stream_bf16_normal,
     super::backend::dispatch_bf16
 );

@@ -281,10 +281,8 @@ unsafe fn drive_plain<S, T, F, const NT: bool, const NORMAL: bool>(
         let mut i = drive_head::<S, T, F, NT>(s, out, start, end, f);
         while i + 4 * l <= end {
             let (v0, v1, v2, v3) = (f(i, l), f(i + l, l), f(i + 2 * l, l), f(i + 3 * l, l));
-            store_full::<S, T, NT, NORMAL>(s, out.add(i), v0);
-            store_full::<S, T, NT, NORMAL>(s, out.add(i + l), v1);
-            store_full::<S, T, NT, NORMAL>(s, out.add(i + 2 * l), v2);
-            store_full::<S, T, NT, NORMAL>(s, out.add(i + 3 * l), v3);
+            T::vstore_pair::<S, NT, NORMAL>(s, out.add(i), v0, v1);
+            T::vstore_pair::<S, NT, NORMAL>(s, out.add(i + 2 * l), v2, v3);
             i += 4 * l;
         }
         drive_tail::<S, T, F, NT>(s, out, i, end, f);
@@ -347,7 +345,7 @@ where
     // SAFETY: the stores stay within i..end.
     unsafe {
         while i + l <= end {
-            store_full::<S, T, NT, false>(s, out.add(i), f(i, l));
+            store_full::<S, T, NT>(s, out.add(i), f(i, l));
             i += l;
         }
         if i < end {
@@ -444,9 +442,8 @@ unsafe fn drive_staged<S, T, M, Fr, Bk, W, const NT: bool>(
                     back(i + 2 * l, mid[2]),
                     back(i + 3 * l, mid[3]),
                 ];
-                for (k, v) in v.into_iter().enumerate() {
-                    store_full::<S, T, NT, false>(s, out.add(i + k * l), v);
-                }
+                T::vstore_pair::<S, NT, false>(s, out.add(i), v[0], v[1]);
+                T::vstore_pair::<S, NT, false>(s, out.add(i + 2 * l), v[2], v[3]);
                 i = next;
                 if last {
                     break;
@@ -458,24 +455,22 @@ unsafe fn drive_staged<S, T, M, Fr, Bk, W, const NT: bool>(
     }
 }
 
-/// Stores a full vector, non-temporally with `NT` (`p` then 64-byte aligned), with
-/// [`Element::vstore_normal`] with `NORMAL`.
+/// Stores a full vector, non-temporally with `NT` (`p` then 64-byte aligned).
 ///
 /// # Safety
-/// `p` valid for writing `LANES` elements; with `NORMAL`, no value of `v` subnormal.
+/// `p` valid for writing `LANES` elements.
 #[inline(always)]
-unsafe fn store_full<S, T, const NT: bool, const NORMAL: bool>(s: S, p: *mut T, v: S::V)
+unsafe fn store_full<S, T, const NT: bool>(s: S, p: *mut T, v: S::V)
 where
     S: Simd<Elem = T::Lane>,
     T: Element,
 {
     // SAFETY: forwarded contract.
     unsafe {
-        match (NT, NORMAL) {
-            (true, false) => T::vstream(s, p, v),
-            (false, false) => T::vstore(s, p, v),
-            (true, true) => T::vstream_normal(s, p, v),
-            (false, true) => T::vstore_normal(s, p, v),
+        if NT {
+            T::vstream(s, p, v)
+        } else {
+            T::vstore(s, p, v)
         }
     }
 }

@@ -201,6 +201,30 @@ pub trait Simd: Copy + Send + Sync + 'static {
         // SAFETY: forwarded contract.
         unsafe { self.store_bf16(p, v) }
     }
+    /// Two vectors rounded to bf16 and stored at `p` (`a` first, then `b`): streamed with `NT`
+    /// (`p` then aligned to `2 · LANES · 2` bytes), with [`Simd::store_bf16_normal`]'s promise with
+    /// `NORMAL`. The same bits as two single stores; AVX512-BF16 rounds both with one instruction.
+    ///
+    /// # Safety
+    /// `p` valid for writing `2 · LANES` elements.
+    #[inline(always)]
+    unsafe fn store_bf16_pair<const NT: bool, const NORMAL: bool>(
+        self,
+        p: *mut bf16,
+        a: Self::V,
+        b: Self::V,
+    ) {
+        // SAFETY: forwarded contract; the halves are aligned to LANES · 2 bytes when p is to twice.
+        unsafe {
+            let q = p.add(Self::LANES);
+            match (NT, NORMAL) {
+                (false, false) => (self.store_bf16(p, a), self.store_bf16(q, b)),
+                (true, false) => (self.stream_bf16(p, a), self.stream_bf16(q, b)),
+                (false, true) => (self.store_bf16_normal(p, a), self.store_bf16_normal(q, b)),
+                (true, true) => (self.stream_bf16_normal(p, a), self.stream_bf16_normal(q, b)),
+            };
+        }
+    }
     /// [`Simd::stream_bf16`] for vectors with no subnormal lane (see [`Simd::store_bf16_normal`]).
     ///
     /// # Safety
@@ -655,6 +679,29 @@ pub trait Element:
         // SAFETY: forwarded contract.
         unsafe { Self::vstore(s, p, v) }
     }
+    /// Stores two vectors, `a` at `p` and `b` after it: streamed with `NT` (`p` then aligned to
+    /// `2 · LANES` elements), with [`Element::vstore_normal`]'s promise with `NORMAL`.
+    ///
+    /// # Safety
+    /// `p` valid for writing `2 · S::LANES` elements.
+    #[inline(always)]
+    unsafe fn vstore_pair<S: Simd<Elem = Self::Lane>, const NT: bool, const NORMAL: bool>(
+        s: S,
+        p: *mut Self,
+        a: S::V,
+        b: S::V,
+    ) {
+        // SAFETY: forwarded contract.
+        unsafe {
+            let q = p.add(S::LANES);
+            match (NT, NORMAL) {
+                (false, false) => (Self::vstore(s, p, a), Self::vstore(s, q, b)),
+                (true, false) => (Self::vstream(s, p, a), Self::vstream(s, q, b)),
+                (false, true) => (Self::vstore_normal(s, p, a), Self::vstore_normal(s, q, b)),
+                (true, true) => (Self::vstream_normal(s, p, a), Self::vstream_normal(s, q, b)),
+            };
+        }
+    }
     /// [`Element::vstream`] of a vector known to hold no subnormal value.
     ///
     /// # Safety
@@ -709,7 +756,7 @@ lane_element!(f64, "float64");
 
 macro_rules! half_element {
     ($t:ty, $name:literal, $load:ident, $store:ident, $stream:ident, $store_normal:ident,
-        $stream_normal:ident, $dispatch:path) => {
+        $stream_normal:ident, $dispatch:path $(, pair: $pair:ident)?) => {
         impl Element for $t {
             type Lane = f32;
             const DTYPE: &'static str = $name;
@@ -750,6 +797,18 @@ macro_rules! half_element {
             fn dispatch<K: Kernel<f32>>(isa: Isa, k: K) -> K::Output {
                 $dispatch(isa, k)
             }
+            $(
+            #[inline(always)]
+            unsafe fn vstore_pair<S: Simd<Elem = f32>, const NT: bool, const NORMAL: bool>(
+                s: S,
+                p: *mut $t,
+                a: S::V,
+                b: S::V,
+            ) {
+                // SAFETY: forwarded contract.
+                unsafe { s.$pair::<NT, NORMAL>(p, a, b) }
+            }
+            )?
         }
     };
 }
@@ -771,5 +830,6 @@ half_element!(
     stream_bf16,
     store_bf16_normal,
     stream_bf16_normal,
-    super::backend::dispatch_bf16
+    super::backend::dispatch_bf16,
+    pair: store_bf16_pair
 );

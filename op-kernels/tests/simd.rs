@@ -913,8 +913,8 @@ fn env_override() {
     }
 }
 
-/// The staged ops ([`UnaryOp::staged`]: exp, sigmoid, silu, tanh and gelu(tanh) for halves,
-/// gelu(none) always) give, at every level, the bits of their one-step form (each element on its
+/// The staged ops ([`UnaryOp::staged`]: exp, sigmoid, silu, tanh and gelu(tanh) for halves and at
+/// AVX-512 for f32, gelu(none) always) give, at every level, the bits of their one-step form (each element on its
 /// own, which the pipelined driver never stages), whatever the output's alignment and length and
 /// whether the driver streams: the streaming driver peels to an aligned address first, and the
 /// pipeline has a first block, a last block and a tail after it.

@@ -45,8 +45,8 @@ pub trait UnaryOp: Sync {
         self.apply(s, x)
     }
     /// Whether the contiguous drivers should run the op in two stages ([`UnaryOp::stage1`],
-    /// [`UnaryOp::stage2`]), software-pipelined: stage 1 of the next four vectors is issued with
-    /// stage 2 of the current four. `half`: the results are rounded to f16 or bf16.
+    /// [`UnaryOp::stage2`]) at level `S`, software-pipelined: stage 1 of the next four vectors is
+    /// issued with stage 2 of the current four. `half`: the results are rounded to f16 or bf16.
     ///
     /// Why: an op whose vector is one long dependency chain (an exponential, then a division, …)
     /// keeps the pipes busy only with many vectors in flight, more than the out-of-order window
@@ -54,7 +54,7 @@ pub trait UnaryOp: Sync {
     /// stage enter with their inputs (nearly) ready. Measured on the AVX-512 EPYC with bf16 in L1,
     /// cycles per vector: `exp_half` 7.0 → 5.5, sigmoid 11.2 → 7.8.
     #[inline(always)]
-    fn staged(&self, _half: bool) -> bool {
+    fn staged<S: Simd>(&self, _half: bool) -> bool {
         false
     }
     /// The first stage: up to two vectors for [`UnaryOp::stage2`]. `half` as for
@@ -554,7 +554,7 @@ impl<T: Element, A: Operand<T>, Op: UnaryOp> Kernel<T::Lane> for UnaryKernel<'_,
         let (l, half, nt) = (S::LANES, is_half::<T>(), self.nt);
         // SAFETY: the caller sized every operand and the output for start..end.
         unsafe {
-            if op.staged(half) {
+            if op.staged::<S>(half) {
                 drive_pipelined(
                     s,
                     self.out,

@@ -552,7 +552,7 @@ impl<T: Element> RowSrc<T> {
 /// [`row_max`] that also stores the row, converted to lanes, into `keep`: for half rows, whose later
 /// passes then read f32 lanes from L1 instead of converting the row again (one conversion per
 /// element instead of two for softmax, three for log_softmax). With `min`, also the row's minimum
-/// (else +inf).
+/// (else +inf), which like the maximum may miss a NaN: a NaN makes the row's sum NaN anyway.
 ///
 /// # Safety
 /// `x` readable and `keep` writable for `cols`.
@@ -579,14 +579,14 @@ unsafe fn row_max_keep<S: Simd<Elem = T::Lane>, T: Element>(
             store_lanes(s, keep.add(i), v, len);
             let lo = match (min, len == S::LANES) {
                 (false, _) => lo,
-                (true, true) => s.min(v, lo),
+                (true, true) => s.min_any_nan(v, lo),
                 // A partial vector (the last one) again, padded for the minimum.
-                (true, false) => s.min(load_pad(s, x.add(i), len, inf), lo),
+                (true, false) => s.min_any_nan(load_pad(s, x.add(i), len, inf), lo),
             };
             (s.max_any_nan(v, hi), lo)
         },
         #[inline(always)]
-        |(h0, l0), (h1, l1)| (s.max_any_nan(h0, h1), s.min(l0, l1)),
+        |(h0, l0), (h1, l1)| (s.max_any_nan(h0, h1), s.min_any_nan(l0, l1)),
     );
     (s.splat(s.reduce_max(hi)), s.reduce_min(lo))
 }

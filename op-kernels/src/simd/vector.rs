@@ -64,6 +64,11 @@ pub trait Simd: Copy + Send + Sync + 'static {
     fn max_any_nan(self, a: Self::V, b: Self::V) -> Self::V {
         self.max(a, b)
     }
+    /// Lane-wise minimum where a NaN lane may give either operand (see [`Simd::max_any_nan`]).
+    #[inline(always)]
+    fn min_any_nan(self, a: Self::V, b: Self::V) -> Self::V {
+        self.min(a, b)
+    }
     /// `|a|`.
     fn abs(self, a: Self::V) -> Self::V;
     /// `-a`.
@@ -326,6 +331,17 @@ pub trait Simd: Copy + Send + Sync + 'static {
     fn exp_stage2(self, mid: [Self::V; 2]) -> Self::V {
         Self::Elem::vexp_stage2(self, mid)
     }
+    /// The first stage of [`Simd::tanh`]: `tanh(x) == tanh_stage2(x, tanh_stage1(x))`, bit for
+    /// bit. f64 lanes: `[x, x]`.
+    #[inline(always)]
+    fn tanh_stage1(self, x: Self::V) -> [Self::V; 2] {
+        Self::Elem::vtanh_stage1(self, x)
+    }
+    /// The second stage of [`Simd::tanh`] (see [`Simd::tanh_stage1`]).
+    #[inline(always)]
+    fn tanh_stage2(self, x: Self::V, mid: [Self::V; 2]) -> Self::V {
+        Self::Elem::vtanh_stage2(self, x, mid)
+    }
     /// The first stage of [`Simd::exp_half`], for staged ops ([`crate::simd::UnaryOp::staged`]):
     /// `exp_half(x) == exp_half_stage2(exp_half_stage1(x))`, bit for bit. f64 lanes: `[x, x]`.
     #[inline(always)]
@@ -448,6 +464,10 @@ pub trait LaneFloat:
     #[doc(hidden)]
     fn vexp_stage2<S: Simd<Elem = Self>>(s: S, mid: [S::V; 2]) -> S::V;
     #[doc(hidden)]
+    fn vtanh_stage1<S: Simd<Elem = Self>>(s: S, x: S::V) -> [S::V; 2];
+    #[doc(hidden)]
+    fn vtanh_stage2<S: Simd<Elem = Self>>(s: S, x: S::V, mid: [S::V; 2]) -> S::V;
+    #[doc(hidden)]
     fn vexp_half_stage1<S: Simd<Elem = Self>>(s: S, x: S::V) -> [S::V; 2];
     #[doc(hidden)]
     fn vexp_half_stage2<S: Simd<Elem = Self>>(s: S, mid: [S::V; 2]) -> S::V;
@@ -510,6 +530,14 @@ impl LaneFloat for f32 {
     #[inline(always)]
     fn vexp_stage2<S: Simd<Elem = f32>>(s: S, mid: [S::V; 2]) -> S::V {
         math::exp_stage2_f32(s, mid)
+    }
+    #[inline(always)]
+    fn vtanh_stage1<S: Simd<Elem = f32>>(s: S, x: S::V) -> [S::V; 2] {
+        math::tanh_stage1_f32(s, x)
+    }
+    #[inline(always)]
+    fn vtanh_stage2<S: Simd<Elem = f32>>(s: S, x: S::V, mid: [S::V; 2]) -> S::V {
+        math::tanh_stage2_f32(s, x, mid)
     }
     #[inline(always)]
     fn vexp_half_stage1<S: Simd<Elem = f32>>(s: S, x: S::V) -> [S::V; 2] {
@@ -587,6 +615,14 @@ impl LaneFloat for f64 {
     #[inline(always)]
     fn vexp_stage2<S: Simd<Elem = f64>>(s: S, [x, _]: [S::V; 2]) -> S::V {
         Self::vexp(s, x)
+    }
+    #[inline(always)]
+    fn vtanh_stage1<S: Simd<Elem = f64>>(_s: S, x: S::V) -> [S::V; 2] {
+        [x, x]
+    }
+    #[inline(always)]
+    fn vtanh_stage2<S: Simd<Elem = f64>>(s: S, x: S::V, _mid: [S::V; 2]) -> S::V {
+        Self::vtanh(s, x)
     }
     #[inline(always)]
     fn vexp_half_stage1<S: Simd<Elem = f64>>(_s: S, x: S::V) -> [S::V; 2] {

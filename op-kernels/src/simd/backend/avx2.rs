@@ -126,6 +126,10 @@ impl Simd for Avx2F32 {
         unsafe { _mm256_max_ps(a, b) }
     }
     #[inline(always)]
+    fn min_any_nan(self, a: __m256, b: __m256) -> __m256 {
+        unsafe { _mm256_min_ps(a, b) }
+    }
+    #[inline(always)]
     fn abs(self, a: __m256) -> __m256 {
         unsafe { _mm256_andnot_ps(_mm256_set1_ps(-0.0), a) }
     }
@@ -324,6 +328,10 @@ impl Simd for Avx2F64 {
     #[inline(always)]
     fn max_any_nan(self, a: __m256d, b: __m256d) -> __m256d {
         unsafe { _mm256_max_pd(a, b) }
+    }
+    #[inline(always)]
+    fn min_any_nan(self, a: __m256d, b: __m256d) -> __m256d {
+        unsafe { _mm256_min_pd(a, b) }
     }
     #[inline(always)]
     fn abs(self, a: __m256d) -> __m256d {

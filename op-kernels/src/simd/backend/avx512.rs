@@ -205,6 +205,10 @@ impl<const BF16: bool> Simd for Avx512F32<BF16> {
         unsafe { _mm512_max_ps(a, b) }
     }
     #[inline(always)]
+    fn min_any_nan(self, a: __m512, b: __m512) -> __m512 {
+        unsafe { _mm512_min_ps(a, b) }
+    }
+    #[inline(always)]
     fn abs(self, a: __m512) -> __m512 {
         unsafe { _mm512_abs_ps(a) }
     }
@@ -440,6 +444,10 @@ impl Simd for Avx512F64 {
     #[inline(always)]
     fn max_any_nan(self, a: __m512d, b: __m512d) -> __m512d {
         unsafe { _mm512_max_pd(a, b) }
+    }
+    #[inline(always)]
+    fn min_any_nan(self, a: __m512d, b: __m512d) -> __m512d {
+        unsafe { _mm512_min_pd(a, b) }
     }
     #[inline(always)]
     fn abs(self, a: __m512d) -> __m512d {

@@ -218,51 +218,47 @@ pub(crate) unsafe fn drive_unfenced<S, T, F>(
     T: Element,
     F: Fn(usize, usize) -> S::V,
 {
-    // SAFETY: forwarded contract. (Two copies of the loop, so that each has its kind of store
-    // and the closures' `nt` tests fold away.)
-    unsafe {
-        if nt {
-            drive_plain::<S, T, F, true, false>(s, out, start, end, &f)
-        } else {
-            drive_plain::<S, T, F, false, false>(s, out, start, end, &f)
-        }
-    }
+    // SAFETY: forwarded contract.
+    unsafe { drive_unfenced_with(s, out, start, end, nt, false, f) }
 }
 
-/// [`drive_unfenced`] for results that the caller knows hold no subnormal value (zeros,
-/// infinities and NaN are fine): their full vectors are stored with [`Element::vstore_normal`],
-/// which for bf16 with AVX512-BF16 skips the check for subnormals.
+/// [`drive_unfenced`], and with `normal`, for results that the caller knows hold no subnormal
+/// value (zeros, infinities and NaN are fine): their full vectors are then stored with
+/// [`Element::vstore_normal`], which for bf16 with AVX512-BF16 skips the check for subnormals.
 ///
 /// # Safety
-/// As [`drive_unfenced`], and no value `f` gives is subnormal.
+/// As [`drive_unfenced`]; with `normal`, no value `f` gives is subnormal.
 #[inline(always)]
-pub(crate) unsafe fn drive_unfenced_normal<S, T, F>(
+pub(crate) unsafe fn drive_unfenced_with<S, T, F>(
     s: S,
     out: *mut T,
     start: usize,
     end: usize,
     nt: bool,
+    normal: bool,
     f: F,
 ) where
     S: Simd<Elem = T::Lane>,
     T: Element,
     F: Fn(usize, usize) -> S::V,
 {
-    // SAFETY: forwarded contract.
+    // SAFETY: forwarded contract. (One copy of the loop per kind of store, so that the closures'
+    // `nt` tests fold away.)
     unsafe {
-        if nt {
-            drive_plain::<S, T, F, true, true>(s, out, start, end, &f)
-        } else {
-            drive_plain::<S, T, F, false, true>(s, out, start, end, &f)
+        match (nt, normal) {
+            (true, false) => drive_plain::<S, T, F, true, false>(s, out, start, end, &f),
+            (false, false) => drive_plain::<S, T, F, false, false>(s, out, start, end, &f),
+            (true, true) => drive_plain::<S, T, F, true, true>(s, out, start, end, &f),
+            (false, true) => drive_plain::<S, T, F, false, true>(s, out, start, end, &f),
         }
     }
 }
 
 /// [`drive_unfenced`] with streaming stores or not (`NT`), of values with no subnormal one or any
-/// (`NORMAL`, see [`drive_unfenced_normal`]).
+/// (`NORMAL`, see [`drive_unfenced_with`]).
 ///
 /// # Safety
-/// As [`drive_unfenced`]; with `NORMAL`, as [`drive_unfenced_normal`].
+/// As [`drive_unfenced_with`].
 #[inline(always)]
 unsafe fn drive_plain<S, T, F, const NT: bool, const NORMAL: bool>(
     s: S,
@@ -365,7 +361,7 @@ where
 /// <= end`), `whole` for every `(i, len)` in `start..end`.
 #[allow(clippy::too_many_arguments)]
 #[inline(always)]
-pub(crate) unsafe fn drive_pipelined<S, T, M, Fr, Bk, W>(
+unsafe fn drive_pipelined<S, T, M, Fr, Bk, W>(
     s: S,
     out: *mut T,
     start: usize,

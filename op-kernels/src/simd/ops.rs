@@ -8,7 +8,7 @@
 //! [`binary_strided`]: super::binary_strided
 
 use super::math::{ERFC_Q, ERFC_Q_HALF};
-use super::vector::{sigmoid_from, sigmoid_parts};
+use super::vector::{exp_stage1_for, exp_stage2_for, sigmoid_from, sigmoid_parts};
 use super::{BinaryOp, Element, Simd, SimdError, UnaryOp, binary, binary_scalar, unary};
 
 /// `stages => |m, half| stage1, stage2`: the op in two stages (see [`UnaryOp::staged`]), `stage1`
@@ -77,21 +77,21 @@ unary_ops! {
     /// ([`UnaryOp::staged`]: the reduction of the exponential, then the rest; measured in L1 with
     /// op-bench, f32 48 → 61 GB/s).
     GeluTanh, gelu_tanh => |s, x| s.div(x, s.add(s.constant(1.0), s.exp(gelu_tanh_minus_2u(s, x)))),
-        stages => |m, half| exp_stage1(s, gelu_tanh_minus_2u(s, x), half),
-            s.div(x, s.add(s.constant(1.0), exp_stage2(s, m, half)));
+        stages => |m, half| exp_stage1_for(s, gelu_tanh_minus_2u(s, x), half),
+            s.div(x, s.add(s.constant(1.0), exp_stage2_for(s, m, half)));
     /// `x / (1 + e^-x)`: `x · sigmoid(x)` with [`Simd::sigmoid`]'s overflow-free parts.
     Silu, silu => |s, x| silu_with(s, x, s.exp(s.neg(s.abs(x)))),
-        stages => |m, half| exp_stage1(s, s.neg(s.abs(x)), half), silu_with(s, x, exp_stage2(s, m, half));
+        stages => |m, half| exp_stage1_for(s, s.neg(s.abs(x)), half), silu_with(s, x, exp_stage2_for(s, m, half));
     /// `1 / (1 + e^-x)`.
     Sigmoid, sigmoid => |s, x| s.sigmoid(x),
-        stages => |m, half| exp_stage1(s, s.neg(s.abs(x)), half),
-            sigmoid_from(s, x, exp_stage2(s, m, half));
+        stages => |m, half| exp_stage1_for(s, s.neg(s.abs(x)), half),
+            sigmoid_from(s, x, exp_stage2_for(s, m, half));
     /// `tanh(x)`.
     Tanh, tanh => |s, x| s.tanh(x),
         stages => |m, half| if half { s.tanh_half_stage1(x) } else { s.tanh_stage1(x) },
             if half { s.tanh_half_stage2(x, m) } else { s.tanh_stage2(x, m) };
     /// `e^x`.
-    Exp, exp => |s, x| s.exp(x), stages => |m, half| exp_stage1(s, x, half), exp_stage2(s, m, half);
+    Exp, exp => |s, x| s.exp(x), stages => |m, half| exp_stage1_for(s, x, half), exp_stage2_for(s, m, half);
     /// `ln(x)`.
     Log, log => |s, x| s.log(x);
     /// `sqrt(x)`.
@@ -203,27 +203,6 @@ fn gelu_erf_phi_from<S: Simd>(s: S, x: S::V, [arg, half_t]: [S::V; 2], half: boo
 #[inline(always)]
 fn erfc_q_pair<S: Simd>(s: S, t: S::V, c: &[f64], k: usize) -> S::V {
     s.mul_add(s.constant(c[k + 1]), t, s.constant(c[k]))
-}
-
-/// The first stage of `e^x`: [`Simd::exp_half_stage1`] for results rounded to halves, else
-/// [`Simd::exp_stage1`].
-#[inline(always)]
-fn exp_stage1<S: Simd>(s: S, x: S::V, half: bool) -> [S::V; 2] {
-    if half {
-        s.exp_half_stage1(x)
-    } else {
-        s.exp_stage1(x)
-    }
-}
-
-/// The second stage of [`exp_stage1`].
-#[inline(always)]
-fn exp_stage2<S: Simd>(s: S, mid: [S::V; 2], half: bool) -> S::V {
-    if half {
-        s.exp_half_stage2(mid)
-    } else {
-        s.exp_stage2(mid)
-    }
 }
 
 /// `x · sigmoid(x)` from `e = e^{-|x|}`.

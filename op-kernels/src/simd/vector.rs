@@ -320,8 +320,8 @@ pub trait Simd: Copy + Send + Sync + 'static {
     }
     /// The first stage of [`Simd::exp`] for loops that software-pipeline it: `exp(x) ==
     /// exp_stage2(exp_stage1(x))`, bit for bit, at every level. Where [`Simd::FAST_SCALE_POW2`] is
-    /// false (below AVX-512) the pair always takes `exp`'s slower path for large `|x|`, so use
-    /// them there only if measured faster. f64 lanes: `[x, x]`.
+    /// false (below AVX-512), the pair takes the path that `exp` keeps for `|x| ≥ 86` for every
+    /// vector (the same bits, slower), so use it there only if measured faster. f64 lanes: `[x, x]`.
     #[inline(always)]
     fn exp_stage1(self, x: Self::V) -> [Self::V; 2] {
         Self::Elem::vexp_stage1(self, x)
@@ -661,6 +661,27 @@ pub(crate) fn sigmoid_from<S: Simd>(s: S, x: S::V, e: S::V) -> S::V {
 #[inline(always)]
 pub(crate) const fn is_half<T: Element>() -> bool {
     size_of::<T>() == 2
+}
+
+/// The first stage of `e^x` ([`Simd::exp_stage1`]), or of [`Simd::exp_half`] for results rounded
+/// to halves.
+#[inline(always)]
+pub(crate) fn exp_stage1_for<S: Simd>(s: S, x: S::V, half: bool) -> [S::V; 2] {
+    if half {
+        s.exp_half_stage1(x)
+    } else {
+        s.exp_stage1(x)
+    }
+}
+
+/// The second stage of [`exp_stage1_for`].
+#[inline(always)]
+pub(crate) fn exp_stage2_for<S: Simd>(s: S, mid: [S::V; 2], half: bool) -> S::V {
+    if half {
+        s.exp_half_stage2(mid)
+    } else {
+        s.exp_stage2(mid)
+    }
 }
 
 /// Whether `T` is bf16, whose hardware rounding (AVX512-BF16) flushes subnormals and so needs a

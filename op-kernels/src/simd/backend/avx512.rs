@@ -332,13 +332,14 @@ impl<const BF16: bool> Simd for Avx512F32<BF16> {
         // detected.
         unsafe {
             if !BF16 {
+                // Integer rounding, one vector at a time (no subnormal to care about).
                 let q = p.add(16);
                 if NT {
-                    _mm256_stream_si256(p.cast(), bf16_pack(a));
-                    _mm256_stream_si256(q.cast(), bf16_pack(b));
+                    self.stream_bf16(p, a);
+                    self.stream_bf16(q, b);
                 } else {
-                    _mm256_storeu_si256(p.cast(), bf16_pack(a));
-                    _mm256_storeu_si256(q.cast(), bf16_pack(b));
+                    self.store_bf16(p, a);
+                    self.store_bf16(q, b);
                 }
                 return;
             }

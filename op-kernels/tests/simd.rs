@@ -914,10 +914,11 @@ fn env_override() {
 }
 
 /// The staged ops ([`UnaryOp::staged`]: exp, sigmoid, silu, tanh and gelu(tanh) for halves and at
-/// AVX-512 for f32, gelu(none) always) give, at every level, the bits of their one-step form (each element on its
-/// own, which the pipelined driver never stages), whatever the output's alignment and length and
-/// whether the driver streams: the streaming driver peels to an aligned address first, and the
-/// pipeline has a first block, a last block and a tail after it.
+/// AVX-512 for f32, gelu(none) always and in three stages) give, at every level, the bits of
+/// their one-step form (each element on its own, which the pipelined driver never stages),
+/// whatever the output's alignment and length and whether the driver streams: the streaming
+/// driver peels to an aligned address first, and the pipelines have a first block, a last block
+/// (one block alone for the three-stage one between 4 and 8 vectors) and a tail after them.
 #[test]
 fn staged_op_exact_at_any_alignment() {
     type OpFn<T> = fn(&[T], &mut [T]) -> Result<(), simd::SimdError>;

@@ -63,9 +63,22 @@ pub trait UnaryOp: Sync {
     fn stage1<S: Simd>(&self, _s: S, x: S::V, _half: bool) -> [S::V; 2] {
         [x, x]
     }
-    /// The second stage, from the input and the first stage's vectors. Where [`UnaryOp::staged`]
-    /// is true, `stage2(x, stage1(x))` must give the same bits as `apply(x)` (`apply_half` with
-    /// `half`): the drivers use either, depending on where a vector falls.
+    /// Whether the op has a middle stage ([`UnaryOp::middle`]) that the drivers should pipeline
+    /// as a stage of its own: stage 1 of one block of four vectors, the middle of the block
+    /// before and stage 2 of the block before that run together. For the longest chains
+    /// (gelu(none): a division, a polynomial, an exponential); for sigmoid, silu and gelu(tanh) a
+    /// third stage measured no better.
+    const MIDDLE: bool = false;
+    /// The middle stage, between [`UnaryOp::stage1`] and [`UnaryOp::stage2`] (by default it
+    /// passes the first stage's vectors on).
+    #[inline(always)]
+    fn middle<S: Simd>(&self, _s: S, _x: S::V, mid: [S::V; 2], _half: bool) -> [S::V; 2] {
+        mid
+    }
+    /// The second (last) stage, from the input and the vectors of the first (and middle) stage.
+    /// Where [`UnaryOp::staged`] is true, `stage2(x, middle(x, stage1(x)))` must give the same
+    /// bits as `apply(x)` (`apply_half` with `half`): the drivers use either, depending on where
+    /// a vector falls.
     #[inline(always)]
     fn stage2<S: Simd>(&self, s: S, x: S::V, _mid: [S::V; 2], half: bool) -> S::V {
         if half {
@@ -451,6 +464,139 @@ unsafe fn drive_staged<S, T, M, Fr, Bk, W, const NT: bool>(
     }
 }
 
+/// [`drive_pipelined`] in three stages: `front(i)` starts the full vector at `i`, `middle` takes
+/// it on, `back` finishes it; front of one block of four vectors, middle of the block before and
+/// back of the block before that are called together. `whole(i, len)` must give the same bits as
+/// `back(middle(front(i)))` for a full vector.
+///
+/// # Safety
+/// As [`drive_pipelined`].
+#[allow(clippy::too_many_arguments)]
+#[inline(always)]
+unsafe fn drive_pipelined3<S, T, M, N, Fr, Md, Bk, W>(
+    s: S,
+    out: *mut T,
+    start: usize,
+    end: usize,
+    nt: bool,
+    front: Fr,
+    middle: Md,
+    back: Bk,
+    whole: W,
+) where
+    S: Simd<Elem = T::Lane>,
+    T: Element,
+    M: Copy,
+    N: Copy,
+    Fr: Fn(usize) -> M,
+    Md: Fn(M) -> N,
+    Bk: Fn(N) -> S::V,
+    W: Fn(usize, usize) -> S::V,
+{
+    // SAFETY: forwarded contract. (Two copies, as in drive_unfenced.)
+    unsafe {
+        let stages = (&front, &middle, &back);
+        if nt {
+            drive_staged3::<S, T, M, N, _, _, _, _, true>(s, out, start, end, stages, &whole)
+        } else {
+            drive_staged3::<S, T, M, N, _, _, _, _, false>(s, out, start, end, stages, &whole)
+        }
+    }
+}
+
+/// [`drive_pipelined3`] with streaming stores or not (`NT`).
+///
+/// # Safety
+/// As [`drive_pipelined`].
+#[inline(always)]
+unsafe fn drive_staged3<S, T, M, N, Fr, Md, Bk, W, const NT: bool>(
+    s: S,
+    out: *mut T,
+    start: usize,
+    end: usize,
+    (front, middle, back): (&Fr, &Md, &Bk),
+    whole: &W,
+) where
+    S: Simd<Elem = T::Lane>,
+    T: Element,
+    M: Copy,
+    N: Copy,
+    Fr: Fn(usize) -> M,
+    Md: Fn(M) -> N,
+    Bk: Fn(N) -> S::V,
+    W: Fn(usize, usize) -> S::V,
+{
+    let l = S::LANES;
+    // SAFETY (whole body): every store is within start..end, as the contract requires; front is
+    // called for full vectors below end only. (Helpers, not closures in `let`s: those are only
+    // compiled with the level's features when inlined.)
+    unsafe {
+        let mut i = drive_head::<S, T, W, NT>(s, out, start, end, whole);
+        if i + 8 * l <= end {
+            // The block at i has had its middle stage, the one at i + 4l its first.
+            let mut done = map4(middle, block4(front, i, l));
+            let mut next = block4(front, i + 4 * l, l);
+            loop {
+                let more = i + 12 * l <= end;
+                let after = if more {
+                    block4(front, i + 8 * l, l)
+                } else {
+                    next
+                };
+                let next_done = map4(middle, next);
+                store_block::<S, T, NT>(s, out.add(i), map4(back, done));
+                i += 4 * l;
+                done = next_done;
+                if !more {
+                    store_block::<S, T, NT>(s, out.add(i), map4(back, done));
+                    i += 4 * l;
+                    break;
+                }
+                next = after;
+            }
+        } else if i + 4 * l <= end {
+            let v = map4(back, map4(middle, block4(front, i, l)));
+            store_block::<S, T, NT>(s, out.add(i), v);
+            i += 4 * l;
+        }
+        drive_tail::<S, T, W, NT>(s, out, i, end, whole);
+    }
+}
+
+/// `front` of the four vectors from `i`.
+#[inline(always)]
+fn block4<M>(front: &impl Fn(usize) -> M, i: usize, lanes: usize) -> [M; 4] {
+    [
+        front(i),
+        front(i + lanes),
+        front(i + 2 * lanes),
+        front(i + 3 * lanes),
+    ]
+}
+
+/// `f` of each of four.
+#[inline(always)]
+fn map4<A, B>(f: &impl Fn(A) -> B, [a, b, c, d]: [A; 4]) -> [B; 4] {
+    [f(a), f(b), f(c), f(d)]
+}
+
+/// Stores four full vectors from `p`, in two pairs.
+///
+/// # Safety
+/// `p` valid for writing `4 · LANES` elements (64-byte aligned with `NT`).
+#[inline(always)]
+unsafe fn store_block<S: Simd<Elem = T::Lane>, T: Element, const NT: bool>(
+    s: S,
+    p: *mut T,
+    [v0, v1, v2, v3]: [S::V; 4],
+) {
+    // SAFETY: forwarded contract.
+    unsafe {
+        T::vstore_pair::<S, NT, false>(s, p, v0, v1);
+        T::vstore_pair::<S, NT, false>(s, p.add(2 * S::LANES), v2, v3);
+    }
+}
+
 /// Stores a full vector, non-temporally with `NT` (`p` then 64-byte aligned).
 ///
 /// # Safety
@@ -550,7 +696,37 @@ impl<T: Element, A: Operand<T>, Op: UnaryOp> Kernel<T::Lane> for UnaryKernel<'_,
         let (l, half, nt) = (S::LANES, is_half::<T>(), self.nt);
         // SAFETY: the caller sized every operand and the output for start..end.
         unsafe {
-            if op.staged::<S>(half) {
+            if op.staged::<S>(half) && Op::MIDDLE {
+                drive_pipelined3(
+                    s,
+                    self.out,
+                    self.start,
+                    self.end,
+                    nt,
+                    #[inline(always)]
+                    |i| {
+                        if nt {
+                            a.prefetch_ahead(s, i);
+                        }
+                        let x = a.get(s, i, l);
+                        (x, op.stage1(s, x, half))
+                    },
+                    #[inline(always)]
+                    |(x, mid)| (x, op.middle(s, x, mid, half)),
+                    #[inline(always)]
+                    |(x, mid)| op.stage2(s, x, mid, half),
+                    #[inline(always)]
+                    |i, len| {
+                        if nt {
+                            a.prefetch_ahead(s, i);
+                        }
+                        apply_unary::<T, _, _>(op, s, a.get(s, i, len))
+                    },
+                );
+                if nt {
+                    s.fence();
+                }
+            } else if op.staged::<S>(half) {
                 drive_pipelined(
                     s,
                     self.out,
@@ -566,7 +742,7 @@ impl<T: Element, A: Operand<T>, Op: UnaryOp> Kernel<T::Lane> for UnaryKernel<'_,
                         (x, op.stage1(s, x, half))
                     },
                     #[inline(always)]
-                    |_, (x, mid)| op.stage2(s, x, mid, half),
+                    |_, (x, mid)| op.stage2(s, x, op.middle(s, x, mid, half), half),
                     #[inline(always)]
                     |i, len| {
                         if nt {

@@ -236,8 +236,9 @@ pub(crate) unsafe fn drive_unfenced<S, T, F>(
 }
 
 /// [`drive_unfenced`], and with `normal`, for results that the caller knows hold no subnormal
-/// value (zeros, infinities and NaN are fine): their full vectors are then stored with
-/// [`Element::vstore_normal`], which for bf16 with AVX512-BF16 skips the check for subnormals.
+/// value (zeros, infinities and NaN are fine): the body's vectors are then stored with
+/// [`Element::vstore_pair`]'s `NORMAL`, which for bf16 with AVX512-BF16 skips the check for
+/// subnormals.
 ///
 /// # Safety
 /// As [`drive_unfenced`]; with `normal`, no value `f` gives is subnormal.
@@ -688,13 +689,48 @@ struct UnaryKernel<'a, T, A, Op> {
     nt: bool,
 }
 
+impl<T: Element, A: Operand<T>, Op: UnaryOp> UnaryKernel<'_, T, A, Op> {
+    /// The full vector at `i` and its first stage, prefetching ahead when streaming.
+    ///
+    /// # Safety
+    /// The operand is readable for `i..i + LANES`.
+    #[inline(always)]
+    unsafe fn front<S: Simd<Elem = T::Lane>>(
+        &self,
+        s: S,
+        i: usize,
+        half: bool,
+    ) -> (S::V, [S::V; 2]) {
+        if self.nt {
+            self.a.prefetch_ahead(s, i);
+        }
+        // SAFETY: forwarded contract.
+        let x = unsafe { self.a.get(s, i, S::LANES) };
+        (x, self.op.stage1(s, x, half))
+    }
+
+    /// The op in one step on the `len` elements at `i`, prefetching ahead when streaming.
+    ///
+    /// # Safety
+    /// The operand is readable for `i..i + len`.
+    #[inline(always)]
+    unsafe fn whole<S: Simd<Elem = T::Lane>>(&self, s: S, i: usize, len: usize) -> S::V {
+        if self.nt {
+            self.a.prefetch_ahead(s, i);
+        }
+        // SAFETY: forwarded contract.
+        apply_unary::<T, _, _>(self.op, s, unsafe { self.a.get(s, i, len) })
+    }
+}
+
 impl<T: Element, A: Operand<T>, Op: UnaryOp> Kernel<T::Lane> for UnaryKernel<'_, T, A, Op> {
     type Output = ();
     #[inline(always)]
     fn run<S: Simd<Elem = T::Lane>>(self, s: S) {
-        let (op, a) = (self.op, self.a);
-        let (l, half, nt) = (S::LANES, is_half::<T>(), self.nt);
-        // SAFETY: the caller sized every operand and the output for start..end.
+        let (k, op) = (&self, self.op);
+        let (half, nt) = (is_half::<T>(), self.nt);
+        // SAFETY: the caller sized every operand and the output for start..end; the drivers ask
+        // front for full vectors within it only.
         unsafe {
             if op.staged::<S>(half) && Op::MIDDLE {
                 drive_pipelined3(
@@ -704,24 +740,13 @@ impl<T: Element, A: Operand<T>, Op: UnaryOp> Kernel<T::Lane> for UnaryKernel<'_,
                     self.end,
                     nt,
                     #[inline(always)]
-                    |i| {
-                        if nt {
-                            a.prefetch_ahead(s, i);
-                        }
-                        let x = a.get(s, i, l);
-                        (x, op.stage1(s, x, half))
-                    },
+                    |i| k.front(s, i, half),
                     #[inline(always)]
                     |(x, mid)| (x, op.middle(s, x, mid, half)),
                     #[inline(always)]
                     |(x, mid)| op.stage2(s, x, mid, half),
                     #[inline(always)]
-                    |i, len| {
-                        if nt {
-                            a.prefetch_ahead(s, i);
-                        }
-                        apply_unary::<T, _, _>(op, s, a.get(s, i, len))
-                    },
+                    |i, len| k.whole(s, i, len),
                 );
                 if nt {
                     s.fence();
@@ -734,22 +759,11 @@ impl<T: Element, A: Operand<T>, Op: UnaryOp> Kernel<T::Lane> for UnaryKernel<'_,
                     self.end,
                     nt,
                     #[inline(always)]
-                    |i| {
-                        if nt {
-                            a.prefetch_ahead(s, i);
-                        }
-                        let x = a.get(s, i, l);
-                        (x, op.stage1(s, x, half))
-                    },
+                    |i| k.front(s, i, half),
                     #[inline(always)]
                     |_, (x, mid)| op.stage2(s, x, op.middle(s, x, mid, half), half),
                     #[inline(always)]
-                    |i, len| {
-                        if nt {
-                            a.prefetch_ahead(s, i);
-                        }
-                        apply_unary::<T, _, _>(op, s, a.get(s, i, len))
-                    },
+                    |i, len| k.whole(s, i, len),
                 );
                 if nt {
                     s.fence();
@@ -762,12 +776,7 @@ impl<T: Element, A: Operand<T>, Op: UnaryOp> Kernel<T::Lane> for UnaryKernel<'_,
                     self.end,
                     nt,
                     #[inline(always)]
-                    |i, len| {
-                        if nt {
-                            a.prefetch_ahead(s, i);
-                        }
-                        apply_unary::<T, _, _>(op, s, a.get(s, i, len))
-                    },
+                    |i, len| k.whole(s, i, len),
                 )
             }
         }

@@ -241,10 +241,10 @@ pub fn log_f32<S: Simd<Elem = f32>>(s: S, x: S::V) -> S::V {
 ///
 /// `tanh |x| = e / (e + 2)` with `e = e^{2|x|} - 1` ([`expm1_from`], rounded once): one formula over
 /// the whole range with no cancellation (for small `|x|`, `e ≈ 2|x|` keeps its relative accuracy),
-/// so one exp-like
-/// evaluation and one division instead of both branches of `1 - 2 / (e^{2|x|} + 1)` and a small-`|x|`
-/// polynomial (measured with simd-bench at 64 KiB, AVX-512: f32 tanh 5.8 → 8.3 Gelem/s, gelu(tanh)
-/// 4.1 → 5.2). Worst error measured over a dense sweep: 2 ULP.
+/// so one exp-like evaluation and one division instead of both branches of
+/// `1 - 2 / (e^{2|x|} + 1)` and a small-`|x|` polynomial (measured with simd-bench at 64 KiB,
+/// AVX-512: f32 tanh 5.8 → 8.3 Gelem/s, gelu(tanh) 4.1 → 5.2). Worst error measured over a dense
+/// sweep: 2 ULP.
 #[inline(always)]
 pub fn tanh_f32<S: Simd<Elem = f32>>(s: S, x: S::V) -> S::V {
     tanh_stage2_f32(s, x, tanh_stage1_f32(s, x))

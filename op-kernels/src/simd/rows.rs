@@ -914,14 +914,15 @@ impl<T: Element> RowOp<T> for Softmax {
             let (m, min, src) = max_and_source(s, x, cols, sp, bf16);
             let sum = exp_sum(s, src, cols, m, sp, ahead);
             let inv = s.div(s.constant(1.0), sum);
-            let (max, total) = (s.reduce_max(m).to_f64(), s.reduce_max(sum).to_f64());
+            let (max, total) = (s.reduce_max(m), s.reduce_max(sum));
+            let normal = bf16 && softmax_normal(min.to_f64(), max.to_f64(), total.to_f64());
             drive_unfenced_with(
                 s,
                 out,
                 0,
                 cols,
                 nt,
-                bf16 && softmax_normal(min.to_f64(), max, total),
+                normal,
                 #[inline(always)]
                 |i, len| s.mul(load_lanes(s, sp.add(i), len), inv),
             );

@@ -195,23 +195,14 @@ pub trait Simd: Copy + Send + Sync + 'static {
         // SAFETY: forwarded contract.
         unsafe { self.store_bf16(p, v) }
     }
-    /// [`Simd::store_bf16`] where the caller knows that no lane is subnormal (zeros, infinities
-    /// and NaN are fine): where the hardware rounding flushes subnormals (AVX512-BF16), it then
-    /// needs no check for them. The same bits as `store_bf16` for such vectors.
-    ///
-    /// # Safety
-    /// As [`Simd::store_bf16`].
-    #[inline(always)]
-    unsafe fn store_bf16_normal(self, p: *mut bf16, v: Self::V) {
-        // SAFETY: forwarded contract.
-        unsafe { self.store_bf16(p, v) }
-    }
     /// Two vectors rounded to bf16 and stored at `p` (`a` first, then `b`): streamed with `NT`
-    /// (`p` then aligned to `2 · LANES · 2` bytes), with [`Simd::store_bf16_normal`]'s promise with
-    /// `NORMAL`. The same bits as two single stores; AVX512-BF16 rounds both with one instruction.
+    /// (`p` then aligned to `2 · LANES · 2` bytes). With `NORMAL` the caller promises that no
+    /// lane is subnormal (zeros, infinities and NaN are fine), so a rounding that flushes
+    /// subnormals (AVX512-BF16) needs no check for them. The same bits as two single stores;
+    /// AVX512-BF16 rounds both with one instruction.
     ///
     /// # Safety
-    /// `p` valid for writing `2 · LANES` elements.
+    /// `p` valid for writing `2 · LANES` elements; with `NORMAL`, no lane of `a` or `b` subnormal.
     #[inline(always)]
     unsafe fn store_bf16_pair<const NT: bool, const NORMAL: bool>(
         self,
@@ -222,22 +213,14 @@ pub trait Simd: Copy + Send + Sync + 'static {
         // SAFETY: forwarded contract; the halves are aligned to LANES · 2 bytes when p is to twice.
         unsafe {
             let q = p.add(Self::LANES);
-            match (NT, NORMAL) {
-                (false, false) => (self.store_bf16(p, a), self.store_bf16(q, b)),
-                (true, false) => (self.stream_bf16(p, a), self.stream_bf16(q, b)),
-                (false, true) => (self.store_bf16_normal(p, a), self.store_bf16_normal(q, b)),
-                (true, true) => (self.stream_bf16_normal(p, a), self.stream_bf16_normal(q, b)),
-            };
+            if NT {
+                self.stream_bf16(p, a);
+                self.stream_bf16(q, b);
+            } else {
+                self.store_bf16(p, a);
+                self.store_bf16(q, b);
+            }
         }
-    }
-    /// [`Simd::stream_bf16`] for vectors with no subnormal lane (see [`Simd::store_bf16_normal`]).
-    ///
-    /// # Safety
-    /// As [`Simd::stream_bf16`].
-    #[inline(always)]
-    unsafe fn stream_bf16_normal(self, p: *mut bf16, v: Self::V) {
-        // SAFETY: forwarded contract.
-        unsafe { self.stream_bf16(p, v) }
     }
 
     /// `2^n` for lanes holding integers in the normal exponent range (f32: -126..=127).
@@ -726,21 +709,12 @@ pub trait Element:
     /// # Safety
     /// As [`Element::vstore`], and `p` aligned to `S::LANES * size_of::<Self>()` bytes.
     unsafe fn vstream<S: Simd<Elem = Self::Lane>>(s: S, p: *mut Self, v: S::V);
-    /// [`Element::vstore`] of a vector known to hold no subnormal value (in the lanes or once
-    /// rounded to `Self`); for bf16 see [`Simd::store_bf16_normal`].
-    ///
-    /// # Safety
-    /// As [`Element::vstore`].
-    #[inline(always)]
-    unsafe fn vstore_normal<S: Simd<Elem = Self::Lane>>(s: S, p: *mut Self, v: S::V) {
-        // SAFETY: forwarded contract.
-        unsafe { Self::vstore(s, p, v) }
-    }
     /// Stores two vectors, `a` at `p` and `b` after it: streamed with `NT` (`p` then aligned to
-    /// `2 · LANES` elements), with [`Element::vstore_normal`]'s promise with `NORMAL`.
+    /// `2 · LANES` elements). With `NORMAL` the caller promises that no value is subnormal, in the
+    /// lanes or once rounded to `Self` (see [`Simd::store_bf16_pair`], the one type that uses it).
     ///
     /// # Safety
-    /// `p` valid for writing `2 · S::LANES` elements.
+    /// `p` valid for writing `2 · S::LANES` elements; with `NORMAL`, no value subnormal.
     #[inline(always)]
     unsafe fn vstore_pair<S: Simd<Elem = Self::Lane>, const NT: bool, const NORMAL: bool>(
         s: S,
@@ -751,22 +725,14 @@ pub trait Element:
         // SAFETY: forwarded contract.
         unsafe {
             let q = p.add(S::LANES);
-            match (NT, NORMAL) {
-                (false, false) => (Self::vstore(s, p, a), Self::vstore(s, q, b)),
-                (true, false) => (Self::vstream(s, p, a), Self::vstream(s, q, b)),
-                (false, true) => (Self::vstore_normal(s, p, a), Self::vstore_normal(s, q, b)),
-                (true, true) => (Self::vstream_normal(s, p, a), Self::vstream_normal(s, q, b)),
-            };
+            if NT {
+                Self::vstream(s, p, a);
+                Self::vstream(s, q, b);
+            } else {
+                Self::vstore(s, p, a);
+                Self::vstore(s, q, b);
+            }
         }
-    }
-    /// [`Element::vstream`] of a vector known to hold no subnormal value.
-    ///
-    /// # Safety
-    /// As [`Element::vstream`].
-    #[inline(always)]
-    unsafe fn vstream_normal<S: Simd<Elem = Self::Lane>>(s: S, p: *mut Self, v: S::V) {
-        // SAFETY: forwarded contract.
-        unsafe { Self::vstream(s, p, v) }
     }
     /// Runs a kernel over buffers of this type at `isa` (bf16 picks its own token at
     /// [`Isa::Avx512Bf16`]).
@@ -812,8 +778,8 @@ lane_element!(f32, "float32");
 lane_element!(f64, "float64");
 
 macro_rules! half_element {
-    ($t:ty, $name:literal, $load:ident, $store:ident, $stream:ident, $store_normal:ident,
-        $stream_normal:ident, $dispatch:path $(, pair: $pair:ident)?) => {
+    ($t:ty, $name:literal, $load:ident, $store:ident, $stream:ident, $dispatch:path
+        $(, pair: $pair:ident)?) => {
         impl Element for $t {
             type Lane = f32;
             const DTYPE: &'static str = $name;
@@ -840,16 +806,6 @@ macro_rules! half_element {
                 // SAFETY: forwarded contract.
                 unsafe { s.$stream(p, v) }
             }
-            #[inline(always)]
-            unsafe fn vstore_normal<S: Simd<Elem = f32>>(s: S, p: *mut $t, v: S::V) {
-                // SAFETY: forwarded contract.
-                unsafe { s.$store_normal(p, v) }
-            }
-            #[inline(always)]
-            unsafe fn vstream_normal<S: Simd<Elem = f32>>(s: S, p: *mut $t, v: S::V) {
-                // SAFETY: forwarded contract.
-                unsafe { s.$stream_normal(p, v) }
-            }
             #[inline]
             fn dispatch<K: Kernel<f32>>(isa: Isa, k: K) -> K::Output {
                 $dispatch(isa, k)
@@ -875,8 +831,6 @@ half_element!(
     load_f16,
     store_f16,
     stream_f16,
-    store_f16,
-    stream_f16,
     super::backend::dispatch_f32
 );
 half_element!(
@@ -885,8 +839,6 @@ half_element!(
     load_bf16,
     store_bf16,
     stream_bf16,
-    store_bf16_normal,
-    stream_bf16_normal,
     super::backend::dispatch_bf16,
     pair: store_bf16_pair
 );

@@ -107,19 +107,6 @@ impl<const BF16: bool> Avx512F32<BF16> {
         // SAFETY: a `true` token exists only where AVX512-BF16 was detected (`new_bf16`).
         unsafe { if BF16 { bf16_pack_hw(v) } else { bf16_pack(v) } }
     }
-
-    /// [`Avx512F32::pack_bf16`] of a vector with no subnormal lane: `vcvtneps2bf16` alone.
-    #[inline(always)]
-    fn pack_bf16_normal(self, v: __m512) -> __m256i {
-        // SAFETY: a `true` token exists only where AVX512-BF16 was detected (`new_bf16`).
-        unsafe {
-            if BF16 {
-                bf16_pack_normal_hw(v)
-            } else {
-                bf16_pack(v)
-            }
-        }
-    }
 }
 
 /// [`bf16_pack_hw`] of two vectors, `a` in the low half: one `vcvtne2ps2bf16` (as fast as the
@@ -141,17 +128,6 @@ unsafe fn bf16_pack_pair_hw<const NORMAL: bool>(a: __m512, b: __m512) -> __m512i
         }
         std::mem::transmute::<__m512bh, __m512i>(_mm512_cvtne2ps_pbh(b, a))
     }
-}
-
-/// `vcvtneps2bf16`, for vectors with no subnormal lane (see [`bf16_pack_hw`]).
-///
-/// # Safety
-/// The CPU supports AVX-512 F and AVX512-BF16.
-#[inline]
-#[target_feature(enable = "avx512f,avx512bf16")]
-unsafe fn bf16_pack_normal_hw(v: __m512) -> __m256i {
-    // SAFETY: the features are enabled; transmute between two 32-byte vector types.
-    unsafe { std::mem::transmute::<__m256bh, __m256i>(_mm512_cvtneps_pbh(v)) }
 }
 
 impl<const BF16: bool> Simd for Avx512F32<BF16> {
@@ -350,14 +326,6 @@ impl<const BF16: bool> Simd for Avx512F32<BF16> {
                 _mm512_storeu_si512(p.cast(), r);
             }
         }
-    }
-    #[inline(always)]
-    unsafe fn store_bf16_normal(self, p: *mut bf16, v: __m512) {
-        unsafe { _mm256_storeu_si256(p.cast(), self.pack_bf16_normal(v)) }
-    }
-    #[inline(always)]
-    unsafe fn stream_bf16_normal(self, p: *mut bf16, v: __m512) {
-        unsafe { _mm256_stream_si256(p.cast(), self.pack_bf16_normal(v)) }
     }
     const FAST_SCALE_POW2: bool = true;
 

@@ -965,3 +965,61 @@ fn staged_op_exact_at_any_alignment() {
         check::<f64>(isa);
     });
 }
+
+/// A half row's mean is its f64 mean rounded once to the half type. Rounded through f32 first, a
+/// mean just past a tie of f16/bf16 lands exactly on the tie and then rounds to even, a step short.
+/// Rows of `n` (odd) values `1` or `1 + step` whose mean is `1 + step/2 ± step/(2n)`: with `n`
+/// beyond f32's extra precision, the f32 mean is the tie itself. Their f32 sums are exact.
+fn half_means_round_once<T: TestElem + PartialEq + std::fmt::Debug>(
+    n: usize,
+    step: f64,
+    once: fn(f64) -> T,
+    from_f32: fn(f32) -> T,
+) {
+    let (one, up) = (once(1.0), once(1.0 + step));
+    // Row 0: (n + 1) / 2 values up, the mean just past the tie; row 1: (n - 1) / 2, just short.
+    let x: Vec<T> = (0..2 * n)
+        .map(|i| {
+            let (r, c) = (i / n, i % n);
+            if c < (n + 1) / 2 - r { up } else { one }
+        })
+        .collect();
+    let exact = [
+        1.0 + step / 2.0 + step / (2 * n) as f64,
+        1.0 + step / 2.0 - step / (2 * n) as f64,
+    ];
+    let expected = exact.map(once);
+    assert_eq!(expected, [up, one]);
+    // Through f32, row 0 comes out a step short: the case this test is for.
+    assert_eq!(
+        from_f32(exact[0] as f32),
+        one,
+        "{}: not a near tie",
+        T::DTYPE
+    );
+    each_isa(|isa| {
+        let mut means = vec![T::default(); 2];
+        rows::mean_rows(&x, n, &mut means).unwrap();
+        assert_eq!(means, expected, "{} means at {isa}", T::DTYPE);
+    });
+}
+
+#[test]
+fn f16_means_round_once() {
+    half_means_round_once::<f16>(
+        10_001,
+        2f64.powi(-10),
+        op_runtime::f16_from_f64,
+        f16::from_f32,
+    );
+}
+
+#[test]
+fn bf16_means_round_once() {
+    half_means_round_once::<bf16>(
+        65_537,
+        2f64.powi(-7),
+        op_runtime::bf16_from_f64,
+        bf16::from_f32,
+    );
+}

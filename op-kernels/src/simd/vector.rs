@@ -690,7 +690,7 @@ pub trait Element:
     fn to_f64(self) -> f64 {
         self.to_lane().to_f64()
     }
-    /// Converts from f64 (rounding through the lane type, as a kernel result would be).
+    /// Converts from f64, rounded once to nearest (ties to even).
     fn from_f64(x: f64) -> Self {
         Self::from_lane(Self::Lane::from_f64(x))
     }
@@ -778,11 +778,17 @@ lane_element!(f32, "float32");
 lane_element!(f64, "float64");
 
 macro_rules! half_element {
-    ($t:ty, $name:literal, $load:ident, $store:ident, $stream:ident, $dispatch:path
-        $(, pair: $pair:ident)?) => {
+    ($t:ty, $name:literal, $from_f64:path, $load:ident, $store:ident, $stream:ident,
+        $dispatch:path $(, pair: $pair:ident)?) => {
         impl Element for $t {
             type Lane = f32;
             const DTYPE: &'static str = $name;
+            /// Rounded once: through f32 (the lane type), a value just past a tie of this type
+            /// could round to f32 exactly on the tie and then to even, a step short.
+            #[inline]
+            fn from_f64(x: f64) -> $t {
+                $from_f64(x)
+            }
             #[inline(always)]
             fn to_lane(self) -> f32 {
                 self.to_f32()
@@ -828,6 +834,7 @@ macro_rules! half_element {
 half_element!(
     f16,
     "float16",
+    op_runtime::f16_from_f64,
     load_f16,
     store_f16,
     stream_f16,
@@ -836,6 +843,7 @@ half_element!(
 half_element!(
     bf16,
     "bfloat16",
+    op_runtime::bf16_from_f64,
     load_bf16,
     store_bf16,
     stream_bf16,

@@ -18,6 +18,18 @@ mod cuda;
 mod dispatch;
 mod kernels;
 
+const USAGE: &str = "\
+usage: op-bench [--json] [--only dispatch|kernels|cuda] [--quick] [--sizes 64k,4m,256m]
+                [--threads 1,2] [--dtypes f32,f16,bf16,f64] [--op SUBSTRING]
+
+  --json     one JSON object per line instead of a table
+  --only     run only the dispatch rows, the CPU kernel rows or (with the cuda feature) the CUDA rows
+  --quick    fewer repetitions
+  --sizes    bytes of each input: a count, or with a k, m or g suffix (rows show read + written)
+  --threads  thread counts for the kernel rows
+  --dtypes   element types for the kernel rows
+  --op       only the ops whose name contains SUBSTRING";
+
 fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let json = args.iter().any(|a| a == "--json");
@@ -36,14 +48,15 @@ fn main() {
         "--op",
         "--help",
     ];
+    if args.iter().any(|a| a == "--help" || a == "-h") {
+        println!("{USAGE}");
+        return;
+    }
     if let Some(unknown) = args
         .iter()
-        .find(|a| a.starts_with("--") && !OPTIONS.contains(&a.as_str()))
+        .find(|a| a.starts_with('-') && !OPTIONS.contains(&a.as_str()))
     {
-        eprintln!(
-            "op-bench: unknown option `{unknown}`; options: --json, --only dispatch|kernels|cuda, \
-             --quick, --sizes 64k,4m,256m, --threads 1,2, --dtypes f32,f16,bf16,f64, --op SUBSTRING"
-        );
+        eprintln!("op-bench: unknown option `{unknown}`\n{USAGE}");
         std::process::exit(2);
     }
     let run = |part: &str| only.as_deref().is_none_or(|o| o == part);

@@ -314,6 +314,52 @@ fn launchers_handle_views_and_broadcasts() {
     }
 }
 
+/// Sums over millions of elements stay accurate whether a block (rows) or one thread (columns)
+/// adds them up: each thread's running sum is compensated, where a plain f32 running sum of a
+/// column of 10^7 × 0.1 came to 1.088e6. Division by a scalar is an IEEE division, also by a
+/// divisor whose reciprocal overflows f32.
+#[test]
+fn long_sums_and_scalar_division() {
+    let Some(device) = gpu("long_sums_and_scalar_division") else {
+        return;
+    };
+    let n = 4_000_000;
+    let exact = f64::from(0.1f32) * n as f64;
+    // [2, n] reduced over dim 1: the row kernel; [1, n, 2] over dim 1: the column kernel.
+    for (shape, out_shape) in [(vec![2, n], vec![2]), (vec![1, n, 2], vec![1, 2])] {
+        let x = Tensor::from_vec(vec![0.1f32; 2 * n], &shape)
+            .unwrap()
+            .to(device)
+            .unwrap();
+        for (op, want) in [
+            (kc::Reduction::Sum, exact),
+            (kc::Reduction::Mean, f64::from(0.1f32)),
+        ] {
+            let mut out = Tensor::empty(&out_shape, DType::F32, device).unwrap();
+            kc::reduce(op, &x, Some(1), &mut out).unwrap();
+            for got in out.to_vec_f64().unwrap() {
+                assert!(
+                    (got - want).abs() <= 1e-6 * want,
+                    "{} over {shape:?}: {got} vs {want}",
+                    op.name()
+                );
+            }
+        }
+    }
+    let values = [1e-30f32, 0.0, 3.0, -2.0, 7.5e-40];
+    let divisor = 1e-39f32;
+    let x = Tensor::from_vec(values.to_vec(), &[5])
+        .unwrap()
+        .to(device)
+        .unwrap();
+    let mut y = Tensor::empty(&[5], DType::F32, device).unwrap();
+    kc::unary(kc::Unary::DivScalar, &x, &mut y, divisor).unwrap();
+    let got = y.to(Device::Cpu).unwrap().to_vec::<f32>().unwrap();
+    for (v, g) in values.iter().zip(&got) {
+        assert_eq!(g.to_bits(), (v / divisor).to_bits(), "{v} / {divisor}: {g}");
+    }
+}
+
 #[test]
 fn kernel_errors_are_values() {
     let Some(device) = gpu("kernel_errors_are_values") else {
@@ -335,5 +381,12 @@ fn kernel_errors_are_values() {
     assert!(matches!(
         kc::unary(kc::Unary::Exp, &a, &mut broadcast, 0.0),
         Err(Error::OverlappingWrite { .. })
+    ));
+    // Operands that do not broadcast to the output are an error even when it is empty.
+    let b = tensor(&[3], DType::F32, 2).to(device).unwrap();
+    let mut empty = Tensor::empty(&[0], DType::F32, device).unwrap();
+    assert!(matches!(
+        kc::binary(kc::Binary::Add, &a, &b, &mut empty),
+        Err(Error::ShapeMismatch { .. })
     ));
 }

@@ -981,7 +981,7 @@ fn half_means_round_once<T: TestElem + PartialEq + std::fmt::Debug>(
     let x: Vec<T> = (0..2 * n)
         .map(|i| {
             let (r, c) = (i / n, i % n);
-            if c < (n + 1) / 2 - r { up } else { one }
+            if c < n.div_ceil(2) - r { up } else { one }
         })
         .collect();
     let exact = [

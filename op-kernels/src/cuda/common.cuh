@@ -41,6 +41,19 @@ template <> __device__ __forceinline__ bf16 from_float<bf16>(float x) {
     return r;
 }
 
+// `v` rounded once to T, as the CPU's f64 → f16/bf16 conversion (op_runtime::f16_from_f64): through
+// f32 rounded to odd (toward zero, the last bit set when inexact), which keeps enough bits
+// (24 ≥ 11 + 2) that the rounding to nearest even which follows is the only one that counts.
+// Beyond f32's range that gives ±FLT_MAX, which both half types round to ±inf.
+template <typename T> __device__ __forceinline__ T from_double(double v) {
+    float f = __double2float_rz(v);
+    if ((double)f != v && v == v) f = __uint_as_float(__float_as_uint(f) | 1u);
+    return from_float<T>(f);
+}
+template <> __device__ __forceinline__ float from_double<float>(double v) {
+    return __double2float_rn(v);
+}
+
 // Elements per 16-byte vector load.
 template <typename T> struct Vec { static const int N = 16 / sizeof(T); };
 

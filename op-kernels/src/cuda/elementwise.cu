@@ -13,6 +13,7 @@
 
 UNARY_OP(scale, x * alpha)
 UNARY_OP(add_scalar, x + alpha)
+UNARY_OP(div_scalar, x / alpha)
 UNARY_OP(neg, -x)
 UNARY_OP(abs, fabsf(x))
 UNARY_OP(exp, expf(x))
@@ -134,6 +135,7 @@ __device__ void binary_strided(const T* a, const T* b, T* y, i64 n, const Stride
 
 ALL_DTYPES(UNARY_ENTRIES, scale)
 ALL_DTYPES(UNARY_ENTRIES, add_scalar)
+ALL_DTYPES(UNARY_ENTRIES, div_scalar)
 ALL_DTYPES(UNARY_ENTRIES, neg)
 ALL_DTYPES(UNARY_ENTRIES, abs)
 ALL_DTYPES(UNARY_ENTRIES, exp)

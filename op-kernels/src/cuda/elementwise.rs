@@ -18,14 +18,17 @@ pub static ELEMENTWISE: CudaSource = CudaSource::new(
     concat!(include_str!("common.cuh"), include_str!("elementwise.cu")),
 );
 
-/// A unary op with one float parameter `alpha` (used by [`Unary::Scale`] and
-/// [`Unary::AddScalar`] only).
+/// A unary op with one float parameter `alpha` (used by [`Unary::Scale`], [`Unary::AddScalar`] and
+/// [`Unary::DivScalar`] only).
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
 pub enum Unary {
     /// `alpha * x`
     Scale,
     /// `x + alpha`
     AddScalar,
+    /// `x / alpha`, an IEEE division (not a product with `1 / alpha`, which differs by an ulp
+    /// for a third of inputs and overflows to inf for divisors below `1 / f32::MAX`)
+    DivScalar,
     /// `-x`
     Neg,
     /// `|x|`
@@ -54,9 +57,10 @@ pub enum Unary {
 
 impl Unary {
     /// Every unary op.
-    pub const ALL: [Unary; 14] = [
+    pub const ALL: [Unary; 15] = [
         Unary::Scale,
         Unary::AddScalar,
+        Unary::DivScalar,
         Unary::Neg,
         Unary::Abs,
         Unary::Exp,
@@ -76,6 +80,7 @@ impl Unary {
         match self {
             Unary::Scale => "scale",
             Unary::AddScalar => "add_scalar",
+            Unary::DivScalar => "div_scalar",
             Unary::Neg => "neg",
             Unary::Abs => "abs",
             Unary::Exp => "exp",
@@ -278,9 +283,6 @@ pub fn binary(op: Binary, a: &Tensor, b: &Tensor, out: &mut Tensor) -> Result<()
     check_tensors(what, device, out.dtype(), &[a, b])?;
     check_writable(out)?;
     let n = out.numel();
-    if n == 0 {
-        return Ok(());
-    }
     let broadcast = |t: &Tensor| {
         t.broadcast_to(out.shape())
             .map_err(|_| Error::ShapeMismatch {
@@ -291,7 +293,11 @@ pub fn binary(op: Binary, a: &Tensor, b: &Tensor, out: &mut Tensor) -> Result<()
                 ),
             })
     };
+    // Checked before the empty return, so that mismatched operands are an error at any size.
     let (a, b) = (broadcast(a)?, broadcast(b)?);
+    if n == 0 {
+        return Ok(());
+    }
     let (ap, bp, yp, n64) = (
         rt::device_ptr(&a)?,
         rt::device_ptr(&b)?,

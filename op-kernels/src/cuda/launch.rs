@@ -157,9 +157,8 @@ pub fn grid_1d(device: Device, n: usize) -> Result<LaunchConfig> {
 /// One block per row (grid-stride over rows beyond what fits), for the row kernels. Narrow rows
 /// get a smaller block so that fewer threads sit idle.
 pub fn grid_rows(device: Device, rows: usize, cols: usize) -> Result<LaunchConfig> {
-    let threads = (cols.next_multiple_of(32) as u32)
-        .clamp(32, 1024)
-        .min(BLOCK * 2);
+    // Clamped before the cast: a count of 2^32 columns or more must not wrap to a tiny block.
+    let threads = (cols.min(1024).next_multiple_of(32) as u32).clamp(32, BLOCK * 2);
     let cap = multiprocessors(device)? * 32;
     Ok(LaunchConfig {
         grid_dim: (rows.clamp(1, cap) as u32, 1, 1),

@@ -145,10 +145,10 @@ pub fn mul_scalar_cuda(self_: &Tensor, other: Scalar, out: &mut Tensor) -> Resul
     unary(Unary::Scale, self_, out, other.to_f64() as f32)
 }
 
-/// `ops::div.Scalar` on CUDA, as a product with the reciprocal (within an ulp of the quotient).
+/// `ops::div.Scalar` on CUDA: an IEEE division by the scalar rounded to f32, as on the CPU.
 #[kernel(div_scalar, device = cuda, dtypes(f32, f16, bf16))]
 pub fn div_scalar_cuda(self_: &Tensor, other: Scalar, out: &mut Tensor) -> Result<()> {
-    unary(Unary::Scale, self_, out, (1.0 / other.to_f64()) as f32)
+    unary(Unary::DivScalar, self_, out, other.to_f64() as f32)
 }
 
 /// The one dimension a reduction runs over (`None`: all of them), or an error for several. The

@@ -1,5 +1,7 @@
 //! Reductions on CUDA (`reduce.cu`): sum, mean, max and min over one dimension or all of them,
-//! accumulated in f32.
+//! accumulated in f32: each thread's running sum compensated (Kahan), the threads' partial sums
+//! combined in a tree. A mean is the sum divided by the count in f64, rounded once to the output
+//! type.
 
 use cudarc::driver::PushKernelArg;
 use op_runtime::cuda as rt;
@@ -28,7 +30,7 @@ pub enum Reduction {
 }
 
 impl Reduction {
-    /// The kernel family: a mean is a scaled sum.
+    /// The kernel family: a mean is a sum divided by the count.
     const fn kernel(self) -> &'static str {
         match self {
             Reduction::Sum | Reduction::Mean => "sum",
@@ -91,11 +93,8 @@ pub fn reduce(op: Reduction, x: &Tensor, dim: Option<usize>, out: &mut Tensor) -
         return Ok(());
     }
     let x = contiguous(x)?;
-    let scale = if op == Reduction::Mean {
-        1.0 / r as f32
-    } else {
-        1.0
-    };
+    // A mean divides the sum by r in f64 on the device, rounding once, as the CPU does.
+    let divisor: i64 = if op == Reduction::Mean { r as i64 } else { 1 };
     let (xp, yp) = (rt::device_ptr(&x)?, rt::device_ptr(out)?);
     let (outer64, r64, inner64) = (outer as i64, r as i64, inner as i64);
     let stream = rt::stream(device)?;
@@ -104,8 +103,8 @@ pub fn reduce(op: Reduction, x: &Tensor, dim: Option<usize>, out: &mut Tensor) -
         let entry = format!("reduce_{kind}_{dtype}_rows");
         let f = REDUCE.function(device, &entry)?;
         let mut args = stream.launch_builder(&f);
-        args.arg(&xp).arg(&yp).arg(&outer64).arg(&r64).arg(&scale);
-        // SAFETY: matches `reduce_<kind>_<dtype>_rows(const T*, T*, i64 rows, i64 r, float)`;
+        args.arg(&xp).arg(&yp).arg(&outer64).arg(&r64).arg(&divisor);
+        // SAFETY: matches `reduce_<kind>_<dtype>_rows(const T*, T*, i64 rows, i64 r, i64)`;
         // `x` holds rows * r elements and `out` rows.
         unsafe { launch(device, &entry, args, grid_rows(device, outer, r)?) }
     } else {
@@ -117,8 +116,8 @@ pub fn reduce(op: Reduction, x: &Tensor, dim: Option<usize>, out: &mut Tensor) -
             .arg(&outer64)
             .arg(&r64)
             .arg(&inner64)
-            .arg(&scale);
-        // SAFETY: matches `reduce_<kind>_<dtype>_cols(const T*, T*, i64, i64, i64, float)`;
+            .arg(&divisor);
+        // SAFETY: matches `reduce_<kind>_<dtype>_cols(const T*, T*, i64, i64, i64, i64)`;
         // `x` holds outer * r * inner elements and `out` outer * inner.
         unsafe { launch(device, &entry, args, grid_1d(device, outer * inner)?) }
     }

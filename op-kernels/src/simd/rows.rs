@@ -883,6 +883,16 @@ impl<T: Element> RowOp<T> for Softmax {
     /// round once, from the scaled f32 value) keep the exponentials in the f32 scratch row instead.
     /// Half rows are converted to f32 once, into that scratch row during the max pass (measured at
     /// 512 MiB, one thread: f16 0.58 → 0.71 of the copy bound, bf16 0.53 → 0.64).
+    ///
+    /// On one thread, large inputs run at about 0.70 of the copy bound, limited by how one core
+    /// overlaps memory with the passes rather than by arithmetic. Leaving passes out (512 MiB, rows
+    /// of 4096, f32) shows it: without the output pass a run takes 0.65 of the time, without the
+    /// exp pass 0.67, without both 0.53 (the max pass then reads at about 30 GB/s); in L3, the
+    /// whole op runs 1.7 times as fast as from memory. Measured and not kept: writing each row's
+    /// output during the next row's max pass (pipelined across rows through two scratch rows) ran
+    /// no faster, and 0.33–0.62 of the bound when that pass also did the reading instead of the
+    /// exp pass's prefetches; prefetching two or three rows ahead, prefetching in the output pass,
+    /// or T1 prefetches ran slower; plain stores instead of non-temporal ones ran the same.
     #[inline(always)]
     unsafe fn row<S: Simd<Elem = T::Lane>>(
         &self,

@@ -326,7 +326,9 @@ pub fn binary(op: Binary, a: &Tensor, b: &Tensor, out: &mut Tensor) -> Result<()
 
 /// A contiguous copy of a CUDA tensor made on the device (the strided copy kernel), or the
 /// tensor itself when already contiguous. The runtime's `Tensor::contiguous` stages device
-/// tensors through the host; kernels use this instead.
+/// tensors through the host; kernels use this instead, and fall back to it only for what the
+/// strided kernel cannot index (dtypes it has no kernel for, more than [`MAX_DIMS`] dimensions
+/// that do not merge), so that every view works, if slower.
 pub fn contiguous(x: &Tensor) -> Result<Tensor> {
     if x.is_contiguous() {
         return Ok(x.clone());
@@ -335,6 +337,9 @@ pub fn contiguous(x: &Tensor) -> Result<Tensor> {
         return x.contiguous();
     }
     let mut out = Tensor::empty(x.shape(), x.dtype(), x.device())?;
+    if Strided::new(out.shape(), &[out.strides(), x.strides()]).is_err() {
+        return x.contiguous();
+    }
     unary(Unary::Scale, x, &mut out, 1.0)?;
     Ok(out)
 }

@@ -559,6 +559,93 @@ fn type_promotion() {
     assert!(matches!(err, Error::ShapeMismatch { .. }), "{err}");
 }
 
+/// PyTorch's `result_type`: a 0-d tensor only raises the category (`float16[2] * float32[]` stays
+/// float16). The first operand, whose dtype picks the kernel, may be of any dtype the promotion
+/// accepts (`bool + float32`, `int32 / float32`); subtraction refuses bools, as PyTorch does.
+#[test]
+fn zero_dim_tensors_and_mixed_operands_promote_like_pytorch() {
+    let h = tensor(&[0.5, 0.25], &[2], DType::F16);
+    let two = tensor(&[2.0], &[], DType::F32);
+    for y in [
+        ops::mul_tensor::call(&h, &two).unwrap(),
+        ops::mul_tensor::call(&two, &h).unwrap(),
+    ] {
+        assert_eq!(
+            (y.dtype(), y.to_vec_f64().unwrap()),
+            (DType::F16, vec![1.0, 0.5])
+        );
+    }
+    let i8s = Tensor::from_vec(vec![1i8, 2], &[2]).unwrap();
+    let three = Tensor::from_vec(vec![3i64], &[]).unwrap();
+    let y = ops::mul_tensor::call(&i8s, &three).unwrap();
+    assert_eq!(
+        (y.dtype(), y.to_vec_f64().unwrap()),
+        (DType::I8, vec![3.0, 6.0])
+    );
+    let i32s = Tensor::from_vec(vec![1i32, 2], &[2]).unwrap();
+    let y = ops::add_tensor::call(&i32s, &two, Scalar::Int(1)).unwrap();
+    assert_eq!(
+        (y.dtype(), y.to_vec_f64().unwrap()),
+        (DType::F32, vec![3.0, 4.0])
+    );
+    // Two 0-d tensors promote as any two tensors do.
+    let y = ops::mul_tensor::call(&tensor(&[1.5], &[], DType::F16), &two).unwrap();
+    assert_eq!((y.dtype(), y.shape()), (DType::F32, &[][..]));
+
+    let mask = Tensor::from_vec(vec![true, false], &[2]).unwrap();
+    let f = tensor(&[1.5, 2.5], &[2], DType::F32);
+    let y = ops::add_tensor::call(&mask, &f, Scalar::Int(1)).unwrap();
+    assert_eq!(
+        (y.dtype(), y.to_vec_f64().unwrap()),
+        (DType::F32, vec![2.5, 2.5])
+    );
+    let y = ops::div_tensor::call(&i32s, &tensor(&[2.0, 8.0], &[2], DType::F32)).unwrap();
+    assert_eq!(
+        (y.dtype(), y.to_vec_f64().unwrap()),
+        (DType::F32, vec![0.5, 0.25])
+    );
+    let y = ops::mul_scalar::call(&mask, Scalar::Int(3)).unwrap();
+    assert_eq!(
+        (y.dtype(), y.to_vec_f64().unwrap()),
+        (DType::I64, vec![3.0, 0.0])
+    );
+    let y = ops::add_scalar::call(&mask, Scalar::Float(0.5), Scalar::Int(1)).unwrap();
+    assert_eq!(
+        (y.dtype(), y.to_vec_f64().unwrap()),
+        (DType::F32, vec![1.5, 0.5])
+    );
+    let y = ops::div_scalar::call(&mask, Scalar::Int(2)).unwrap();
+    assert_eq!(
+        (y.dtype(), y.to_vec_f64().unwrap()),
+        (DType::F32, vec![0.5, 0.0])
+    );
+    for err in [
+        ops::sub_tensor::call(&f, &mask, Scalar::Int(1)).unwrap_err(),
+        ops::sub_tensor::call(&mask, &f, Scalar::Int(1)).unwrap_err(),
+        ops::sub_scalar::call(&mask, Scalar::Int(1), Scalar::Int(1)).unwrap_err(),
+        ops::sub_scalar::call(&f, Scalar::Bool(true), Scalar::Int(1)).unwrap_err(),
+        ops::sub_tensor::out(
+            &mask,
+            &f,
+            Scalar::Int(1),
+            &mut Tensor::empty(&[2], DType::F32, Device::Cpu).unwrap(),
+        )
+        .unwrap_err(),
+    ] {
+        assert!(
+            matches!(
+                err,
+                Error::UnsupportedDType {
+                    dtype: DType::Bool,
+                    ..
+                }
+            ),
+            "{err}"
+        );
+        assert!(err.to_string().contains("to_dtype"), "{err}");
+    }
+}
+
 /// Each op at each ISA level this CPU has: the same bits as the scalar level (the SIMD layer
 /// evaluates the same operations in every backend).
 #[test]

@@ -173,6 +173,41 @@ impl DType {
     }
 }
 
+impl DType {
+    /// The dtype of a binary op on tensors of dtypes `a` and `b` with `a_ndim` and `b_ndim`
+    /// dimensions: PyTorch's `torch.result_type`. Tensors with dimensions take priority over 0-d
+    /// ones, which change the result only when their category (bool < integer < floating point)
+    /// is higher: `float16[3] + float32[]` is `float16` and `int8[3] * int64[]` is `int8`, while
+    /// `int32[3] + float32[]` is `float32`. Two tensors of the same kind [`promote`](Self::promote).
+    ///
+    /// ```
+    /// use op_runtime::DType;
+    /// assert_eq!(DType::result_type(DType::F16, 1, DType::F32, 0), DType::F16);
+    /// assert_eq!(DType::result_type(DType::I8, 2, DType::I64, 0), DType::I8);
+    /// assert_eq!(DType::result_type(DType::I32, 1, DType::F32, 0), DType::F32);
+    /// assert_eq!(DType::result_type(DType::F16, 1, DType::F32, 1), DType::F32);
+    /// ```
+    pub const fn result_type(a: DType, a_ndim: usize, b: DType, b_ndim: usize) -> DType {
+        match (a_ndim == 0, b_ndim == 0) {
+            (false, true) => DType::combine_categories(a, b),
+            (true, false) => DType::combine_categories(b, a),
+            _ => DType::promote(a, b),
+        }
+    }
+
+    /// ATen's `combine_categories`: `higher` (the dtype of tensors with dimensions) unless `lower`
+    /// (of 0-d tensors) is of a higher category.
+    const fn combine_categories(higher: DType, lower: DType) -> DType {
+        if higher.is_floating_point() {
+            higher
+        } else if matches!(higher, DType::Bool) || lower.is_floating_point() {
+            DType::promote(higher, lower)
+        } else {
+            higher
+        }
+    }
+}
+
 impl fmt::Display for DType {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.name())

@@ -1,6 +1,6 @@
 //! `ops::add`, `ops::sub`, `ops::mul`, `ops::div`, each with a `Tensor` and a `Scalar` overload, as
-//! in PyTorch: broadcasting, and PyTorch's type promotion ([`DType::promote`] between tensors; a
-//! scalar only raises the category, see `scalar_result_dtype`).
+//! in PyTorch: broadcasting, and PyTorch's type promotion ([`DType::result_type`] between tensors,
+//! where a 0-d tensor only raises the category; a scalar likewise, see `scalar_result_dtype`).
 //!
 //! Floats compute in f32 lanes (f64 for f64) and round once to the result dtype, so results are
 //! correctly rounded — exact to ½ ULP of the result dtype — except `alpha ≠ 1`, which is one fused
@@ -63,7 +63,8 @@ fn promoted(kind: Kind, a: &Meta, b: &Meta) -> Result<Meta> {
             found: b.device,
         });
     }
-    let dtype = DType::promote(a.dtype, b.dtype);
+    no_bool_sub(kind, false, a.dtype, b.dtype)?;
+    let dtype = DType::result_type(a.dtype, a.shape.len(), b.dtype, b.shape.len());
     if dtype == DType::Bool || (kind == Kind::Div && !dtype.is_floating_point()) {
         return Err(Error::UnsupportedDType {
             dtype,
@@ -85,8 +86,25 @@ fn promoted(kind: Kind, a: &Meta, b: &Meta) -> Result<Meta> {
     Ok(Meta::new(&shape, dtype, a.device))
 }
 
+/// PyTorch refuses subtraction with a bool operand (tensor or scalar): `a - b` on masks is
+/// almost always a mistake for `a ^ b` or `!a`.
+fn no_bool_sub(kind: Kind, scalar: bool, a: DType, b: DType) -> Result<()> {
+    if kind == Kind::Sub && (a == DType::Bool || b == DType::Bool) {
+        return Err(Error::UnsupportedDType {
+            dtype: DType::Bool,
+            context: format!(
+                "{} (a bool operand: as in PyTorch, subtraction refuses bools; convert the \
+                 operand with to_dtype first)",
+                kind.name(scalar)
+            ),
+        });
+    }
+    Ok(())
+}
+
 /// The result of a tensor–scalar op: the tensor's shape, [`scalar_result_dtype`].
 fn with_scalar(kind: Kind, x: &Meta, other: Scalar) -> Result<Meta> {
+    no_bool_sub(kind, true, x.dtype, other.dtype())?;
     let mut dtype = scalar_result_dtype(x.dtype, other);
     if kind == Kind::Div && !dtype.is_floating_point() {
         dtype = DType::F32;
@@ -121,6 +139,7 @@ fn tensor_tensor(
     let op = kind.name(false);
     check_cpu(op, a)?;
     check_cpu(op, b)?;
+    no_bool_sub(kind, false, a.dtype(), b.dtype())?;
     let dtype = out.dtype();
     let (a, b) = (as_dtype(a, dtype)?, as_dtype(b, dtype)?);
     if dtype.is_floating_point() {
@@ -161,6 +180,7 @@ fn tensor_scalar(
 ) -> Result<()> {
     let op = kind.name(true);
     check_cpu(op, x)?;
+    no_bool_sub(kind, true, x.dtype(), other.dtype())?;
     let dtype = out.dtype();
     let x = as_dtype(x, dtype)?;
     if dtype.is_floating_point() {
@@ -206,7 +226,7 @@ fn tensor_scalar(
 /// ```
 #[custom_op(
     "ops::add.Tensor(Tensor self, Tensor other, *, Scalar alpha=1) -> Tensor",
-    dtypes(f32, f64, f16, bf16, u8, i8, i16, i32, i64),
+    dtypes(f32, f64, f16, bf16, u8, i8, i16, i32, i64, bool),
     shape = add_tensor_shape
 )]
 pub fn add_tensor(self_: &Tensor, other: &Tensor, alpha: Scalar, out: &mut Tensor) -> Result<()> {
@@ -222,7 +242,7 @@ pub fn add_tensor_shape(self_: &Meta, other: &Meta, _alpha: Scalar) -> Result<Me
 /// (`other * alpha` is formed in f64, then rounded to the lane type).
 #[custom_op(
     "ops::add.Scalar(Tensor self, Scalar other, Scalar alpha=1) -> Tensor",
-    dtypes(f32, f64, f16, bf16, u8, i8, i16, i32, i64),
+    dtypes(f32, f64, f16, bf16, u8, i8, i16, i32, i64, bool),
     shape = add_scalar_shape
 )]
 pub fn add_scalar(self_: &Tensor, other: Scalar, alpha: Scalar, out: &mut Tensor) -> Result<()> {
@@ -234,10 +254,11 @@ pub fn add_scalar_shape(self_: &Meta, other: Scalar, _alpha: Scalar) -> Result<M
     with_scalar(Kind::Add, self_, other)
 }
 
-/// `self - alpha * other`, broadcasting; as [`add_tensor`](fn@add_tensor).
+/// `self - alpha * other`, broadcasting; as [`add_tensor`](fn@add_tensor), except that a bool
+/// operand is refused (as in PyTorch).
 #[custom_op(
     "ops::sub.Tensor(Tensor self, Tensor other, *, Scalar alpha=1) -> Tensor",
-    dtypes(f32, f64, f16, bf16, u8, i8, i16, i32, i64),
+    dtypes(f32, f64, f16, bf16, u8, i8, i16, i32, i64, bool),
     shape = sub_tensor_shape
 )]
 pub fn sub_tensor(self_: &Tensor, other: &Tensor, alpha: Scalar, out: &mut Tensor) -> Result<()> {
@@ -249,10 +270,11 @@ pub fn sub_tensor_shape(self_: &Meta, other: &Meta, _alpha: Scalar) -> Result<Me
     promoted(Kind::Sub, self_, other)
 }
 
-/// `self - alpha * other` for a scalar `other`; as [`add_scalar`](fn@add_scalar).
+/// `self - alpha * other` for a scalar `other`; as [`add_scalar`](fn@add_scalar), except that a
+/// bool tensor or scalar is refused (as in PyTorch).
 #[custom_op(
     "ops::sub.Scalar(Tensor self, Scalar other, Scalar alpha=1) -> Tensor",
-    dtypes(f32, f64, f16, bf16, u8, i8, i16, i32, i64),
+    dtypes(f32, f64, f16, bf16, u8, i8, i16, i32, i64, bool),
     shape = sub_scalar_shape
 )]
 pub fn sub_scalar(self_: &Tensor, other: Scalar, alpha: Scalar, out: &mut Tensor) -> Result<()> {
@@ -267,7 +289,7 @@ pub fn sub_scalar_shape(self_: &Meta, other: Scalar, _alpha: Scalar) -> Result<M
 /// `self * other`, broadcasting, with type promotion; floats correctly rounded, integers wrap.
 #[custom_op(
     "ops::mul.Tensor(Tensor self, Tensor other) -> Tensor",
-    dtypes(f32, f64, f16, bf16, u8, i8, i16, i32, i64),
+    dtypes(f32, f64, f16, bf16, u8, i8, i16, i32, i64, bool),
     shape = mul_tensor_shape
 )]
 pub fn mul_tensor(self_: &Tensor, other: &Tensor, out: &mut Tensor) -> Result<()> {
@@ -282,7 +304,7 @@ pub fn mul_tensor_shape(self_: &Meta, other: &Meta) -> Result<Meta> {
 /// `self * other` for a scalar `other` (rounded to the lane type: f32 for f32/f16/bf16).
 #[custom_op(
     "ops::mul.Scalar(Tensor self, Scalar other) -> Tensor",
-    dtypes(f32, f64, f16, bf16, u8, i8, i16, i32, i64),
+    dtypes(f32, f64, f16, bf16, u8, i8, i16, i32, i64, bool),
     shape = mul_scalar_shape
 )]
 pub fn mul_scalar(self_: &Tensor, other: Scalar, out: &mut Tensor) -> Result<()> {
@@ -299,7 +321,7 @@ pub fn mul_scalar_shape(self_: &Meta, other: Scalar) -> Result<Meta> {
 /// [`div_scalar`](fn@div_scalar), which returns float32 for integers as PyTorch does).
 #[custom_op(
     "ops::div.Tensor(Tensor self, Tensor other) -> Tensor",
-    dtypes(f32, f64, f16, bf16),
+    dtypes(f32, f64, f16, bf16, u8, i8, i16, i32, i64, bool),
     shape = div_tensor_shape
 )]
 pub fn div_tensor(self_: &Tensor, other: &Tensor, out: &mut Tensor) -> Result<()> {
@@ -316,7 +338,7 @@ pub fn div_tensor_shape(self_: &Meta, other: &Meta) -> Result<Meta> {
 /// give float32, as PyTorch's true division does.
 #[custom_op(
     "ops::div.Scalar(Tensor self, Scalar other) -> Tensor",
-    dtypes(f32, f64, f16, bf16, u8, i8, i16, i32, i64),
+    dtypes(f32, f64, f16, bf16, u8, i8, i16, i32, i64, bool),
     shape = div_scalar_shape
 )]
 pub fn div_scalar(self_: &Tensor, other: Scalar, out: &mut Tensor) -> Result<()> {

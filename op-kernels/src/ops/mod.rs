@@ -28,10 +28,11 @@
 //! i16, i32, i64 (wrap-around on overflow, as PyTorch). Each op's rustdoc (or its file's) states its
 //! error bound per dtype.
 //!
-//! **dtypes of binary ops.** Tensor–tensor ops apply PyTorch's promotion ([`DType::promote`]:
-//! `int32 + float16 = float16`, `float16 + bfloat16 = float32`); tensor–scalar ops keep the
-//! tensor's dtype unless the scalar is of a higher category (an int tensor times a float scalar is
-//! float32). Mixed inputs are converted (one copy) before the kernel runs.
+//! **dtypes of binary ops.** Tensor–tensor ops apply PyTorch's promotion ([`DType::result_type`]:
+//! `int32 + float16 = float16`, `float16 + bfloat16 = float32`, and a 0-d tensor only raises the
+//! category: `float16[3] + float32[] = float16`); tensor–scalar ops keep the tensor's dtype unless
+//! the scalar is of a higher category (an int tensor times a float scalar is float32). Mixed inputs
+//! are converted (one copy) before the kernel runs.
 //!
 //! **Strides.** Every op takes inputs of any strides — broadcast (zero), negative, transposed,
 //! sliced — and out arguments that are views. Contiguous operands take the fast path (one flat SIMD
@@ -50,7 +51,7 @@
 //! ops::exp::out(&x, &mut out).unwrap();
 //! ```
 //!
-//! [`DType::promote`]: op_runtime::DType::promote
+//! [`DType::result_type`]: op_runtime::DType::result_type
 
 pub(crate) mod access;
 pub mod arithmetic;

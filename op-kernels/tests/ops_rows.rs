@@ -501,3 +501,21 @@ fn row_ops_at_every_isa_level() {
         }
     }
 }
+
+/// An empty tensor whose other sizes multiply past `usize` (`[0, 2^40, 2^40]`): reductions and
+/// norms over those sizes give empty results instead of overflowing, and a result too large to
+/// allocate is an error.
+#[test]
+fn empty_tensors_with_huge_sizes() {
+    let big = 1usize << 40;
+    let x = Tensor::empty(&[0, big, big], DType::F32, Device::Cpu).unwrap();
+    let y = ops::sum::call(&x, Some(&[1, 2]), false, None).unwrap();
+    assert_eq!(y.shape(), &[0]);
+    let y = ops::mean::call(&x, Some(&[-1]), true, None).unwrap();
+    assert_eq!(y.shape(), &[0, big, 1]);
+    assert!(ops::sum::call(&x, Some(&[0]), false, None).is_err());
+    let y = ops::layer_norm::call(&x, &[big as i64, big as i64], None, None, 1e-5, true).unwrap();
+    assert_eq!(y.shape(), &[0, big, big]);
+    let y = ops::rms_norm::call(&x, &[big as i64], None, None).unwrap();
+    assert_eq!(y.shape(), &[0, big, big]);
+}

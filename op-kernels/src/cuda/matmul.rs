@@ -11,6 +11,7 @@ use op_runtime::{DType, Device, Error, Result, Tensor};
 
 use super::elementwise::contiguous;
 use super::launch::{check_tensors, dtype_suffix};
+use crate::ops::dims::size_product;
 
 /// `out = a @ b` for `a` of shape `[..., m, k]` and `b` of shape `[k, n]` or `[..., k, n]` with
 /// the same leading (batch) dimensions as `a`; `out` is a contiguous `[..., m, n]`.
@@ -39,7 +40,7 @@ pub fn matmul(a: &Tensor, b: &Tensor, out: &mut Tensor) -> Result<()> {
     if k != kb || (b_batched && &bsh[..bsh.len() - 2] != batch_dims) || out.shape() != expected {
         return Err(shape_error());
     }
-    let batch: usize = batch_dims.iter().product();
+    let batch = size_product(batch_dims);
     if out.numel() == 0 {
         return Ok(());
     }

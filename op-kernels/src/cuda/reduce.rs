@@ -9,6 +9,7 @@ use op_runtime::{Error, Result, Tensor};
 
 use super::elementwise::contiguous;
 use super::launch::{CudaSource, check_tensors, dtype_suffix, grid_1d, grid_rows, launch};
+use crate::ops::dims::size_product;
 
 /// The reduction kernels' source.
 pub static REDUCE: CudaSource = CudaSource::new(
@@ -62,9 +63,9 @@ pub fn reduce(op: Reduction, x: &Tensor, dim: Option<usize>, out: &mut Tensor) -
     let (outer, r, inner) = match dim {
         None => (1, x.numel(), 1),
         Some(d) if d < shape.len() => (
-            shape[..d].iter().product(),
+            size_product(&shape[..d]),
             shape[d],
-            shape[d + 1..].iter().product(),
+            size_product(&shape[d + 1..]),
         ),
         Some(d) => {
             return Err(Error::DimOutOfRange {

@@ -59,6 +59,17 @@ pub(crate) fn contiguous(t: &Tensor) -> Result<Tensor> {
     }
 }
 
+/// The product of some of a tensor's sizes, without overflow: 0 when any is 0, else their product.
+/// That divides the tensor's element count, and so fits, unless the tensor is empty through a zero
+/// among its other sizes (`[2^40, 2^40]` of `[0, 2^40, 2^40]`): then it saturates at `usize::MAX`,
+/// and callers return before using it, since an empty tensor has nothing to compute.
+pub(crate) fn size_product<'a>(sizes: impl IntoIterator<Item = &'a usize>) -> usize {
+    let (product, zero) = sizes.into_iter().fold((1usize, false), |(p, z), &s| {
+        (p.saturating_mul(s), z || s == 0)
+    });
+    if zero { 0 } else { product }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -77,5 +88,14 @@ mod tests {
         assert_eq!(reduced_dims("t", None, 2).unwrap(), vec![true, true]);
         assert_eq!(reduced_dims("t", Some(&[]), 2).unwrap(), vec![true, true]);
         assert!(reduced_dims("t", Some(&[1, -1]), 2).is_err());
+    }
+
+    #[test]
+    fn size_products_never_overflow() {
+        let big = 1usize << 40;
+        assert_eq!(size_product(&[]), 1);
+        assert_eq!(size_product(&[2, 3]), 6);
+        assert_eq!(size_product(&[big, big, 0]), 0);
+        assert_eq!(size_product(&[big, big]), usize::MAX);
     }
 }

@@ -14,6 +14,7 @@ use op_macros::custom_op;
 use op_runtime::{DType, Error, Meta, Result, Tensor};
 
 use super::access::{Read, as_dtype, check_cpu};
+use super::dims::size_product;
 use crate::simd::{StridedSlice, num_threads};
 
 /// m·n·k from which gemm may split work across threads (below it the split costs more than it
@@ -53,7 +54,7 @@ struct Batched<'a, T> {
 /// `accumulate`, `dst` already holds an addend (linear's bias).
 fn run_gemm<T: GemmElement>(p: &Batched<'_, T>, dst: &mut [T], accumulate: bool) -> Result<()> {
     let (m, k, n) = (p.m, p.k, p.n);
-    let count: usize = p.batch.iter().product();
+    let count = size_product(&p.batch);
     if dst.len() != count * m * n {
         return Err(Error::ShapeMismatch {
             context: format!(
@@ -341,7 +342,7 @@ fn linear_plan(input: &[usize], weight: &[usize], bias: Option<&[usize]>) -> Res
             ),
         });
     }
-    let m: usize = lead.iter().product();
+    let m = size_product(lead);
     let out: Vec<usize> = lead.iter().copied().chain([n]).collect();
     if let Some(bias) = bias {
         op_runtime::broadcast_shapes(&[bias, &out])

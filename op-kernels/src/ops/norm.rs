@@ -12,7 +12,7 @@ use op_macros::custom_op;
 use op_runtime::{Error, Meta, Result, Tensor};
 
 use super::access::{check_cpu, simd_error, with_contiguous_out, with_float};
-use super::dims::contiguous;
+use super::dims::{contiguous, size_product};
 use crate::simd::rows;
 
 /// PyTorch's checks of `normalized_shape`, `weight` and `bias` against the input; returns the
@@ -62,7 +62,7 @@ pub(crate) fn check_shapes(
             ),
         });
     }
-    Ok(norm.iter().product())
+    Ok(size_product(&norm))
 }
 
 /// The input's shape and dtype; parameters must share the input's dtype and device.
@@ -133,6 +133,10 @@ pub fn rms_norm(
         normalized_shape,
         [("weight", wm.as_ref()), ("bias", None)],
     )?;
+    if input.numel() == 0 {
+        // Nothing to write (and `cols` may have saturated: see size_product).
+        return Ok(());
+    }
     let x = contiguous(input)?;
     let w = weight.map(contiguous).transpose()?;
     with_float!(input.dtype(), OP, T => {
@@ -189,6 +193,10 @@ pub fn layer_norm(
         normalized_shape,
         [("weight", wm.as_ref()), ("bias", bm.as_ref())],
     )?;
+    if input.numel() == 0 {
+        // Nothing to write (and `cols` may have saturated: see size_product).
+        return Ok(());
+    }
     let x = contiguous(input)?;
     let w = weight.map(contiguous).transpose()?;
     let b = bias.map(contiguous).transpose()?;

@@ -16,7 +16,7 @@ use op_macros::custom_op;
 use op_runtime::{DType, Error, Meta, Result, Tensor};
 
 use super::access::{as_dtype, check_cpu, with_contiguous_out, with_float};
-use super::dims::{contiguous, reduced_dims};
+use super::dims::{contiguous, reduced_dims, size_product};
 use super::integer::with_int;
 use crate::simd::rows;
 
@@ -38,14 +38,14 @@ fn rows_of(x: &Tensor, reduced: &[bool]) -> Result<(Tensor, usize, usize)> {
     let kept = (0..x.dim()).filter(|&d| !reduced[d]);
     let gone = (0..x.dim()).filter(|&d| reduced[d]);
     let perm: Vec<isize> = kept.chain(gone).map(|d| d as isize).collect();
-    let cols: usize = (0..x.dim())
-        .filter(|&d| reduced[d])
-        .map(|d| x.shape()[d])
-        .product();
-    let rows: usize = (0..x.dim())
-        .filter(|&d| !reduced[d])
-        .map(|d| x.shape()[d])
-        .product();
+    let sizes = |keep: bool| {
+        size_product(
+            (0..x.dim())
+                .filter(|&d| reduced[d] != keep)
+                .map(|d| &x.shape()[d]),
+        )
+    };
+    let (rows, cols) = (sizes(true), sizes(false));
     Ok((contiguous(&x.permute(&perm)?)?, rows, cols))
 }
 
@@ -153,6 +153,10 @@ fn reduce(op: &str, mean: bool, x: &Tensor, dim: Option<&[i64]>, out: &mut Tenso
     check_cpu(op, x)?;
     let dtype = out.dtype();
     let reduced = reduced_dims(op, dim, x.dim())?;
+    if out.numel() == 0 {
+        // Nothing to write (and the sizes of an empty input may not multiply: see size_product).
+        return Ok(());
+    }
     let (x, _rows, cols) = rows_of(&as_dtype(x, dtype)?, &reduced)?;
     if dtype.is_floating_point() {
         return with_float!(dtype, op, T => {

@@ -512,11 +512,23 @@ fn integers_wrap_like_pytorch() {
     let u = Tensor::from_vec(vec![250u8, 3], &[2]).unwrap();
     let y = ops::add_scalar::call(&u, Scalar::Int(10), Scalar::Int(1)).unwrap();
     assert_eq!(y.to_vec::<u8>().unwrap(), vec![4, 13]);
-    // A float alpha with integer tensors is refused, as PyTorch does.
-    assert!(matches!(
-        ops::add_tensor::call(&a, &b, Scalar::Float(0.5)),
-        Err(Error::InvalidArgument(_))
-    ));
+    // A float alpha with integer tensors is refused, as PyTorch does; so is an integer alpha
+    // beyond the result's range (uint8 also takes -255..=-1, as two's complement), and a bool one.
+    let refused = |r: Result<Tensor>| matches!(r, Err(Error::InvalidArgument(_)));
+    assert!(refused(ops::add_tensor::call(&a, &b, Scalar::Float(0.5))));
+    assert!(refused(ops::add_tensor::call(&u, &u, Scalar::Int(256))));
+    assert!(refused(ops::add_scalar::call(
+        &u,
+        Scalar::Int(1),
+        Scalar::Int(-256)
+    )));
+    let i8s = Tensor::from_vec(vec![1i8], &[1]).unwrap();
+    assert!(refused(ops::sub_tensor::call(&i8s, &i8s, Scalar::Int(128))));
+    let y = ops::add_tensor::call(&u, &u, Scalar::Int(-1)).unwrap();
+    assert_eq!(y.to_vec::<u8>().unwrap(), vec![0, 0]);
+    assert!(refused(ops::add_tensor::call(&a, &b, Scalar::Bool(true))));
+    let f = tensor(&[1.0], &[1], DType::F32);
+    assert!(refused(ops::add_tensor::call(&f, &f, Scalar::Bool(true))));
 }
 
 #[test]

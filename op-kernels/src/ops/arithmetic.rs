@@ -118,14 +118,39 @@ fn with_scalar(kind: Kind, x: &Meta, other: Scalar) -> Result<Meta> {
     Ok(x.clone().with_dtype(dtype))
 }
 
-/// An integer `alpha` for an integer result (PyTorch refuses a float one).
-fn int_alpha(op: &str, alpha: Scalar) -> Result<i64> {
+/// An integer `alpha` for an integer result of dtype `dtype`, as PyTorch checks it: not a float,
+/// and within the dtype's range (`alpha=256` for uint8 is refused, not wrapped to 0; uint8 also
+/// takes -255..=-1, which wraps as two's complement, as in PyTorch).
+fn int_alpha(op: &str, alpha: Scalar, dtype: DType) -> Result<i64> {
     if alpha.is_floating_point() {
         return Err(Error::InvalidArgument(format!(
             "{op}: for integral input tensors, argument alpha must not be a floating point number (got {alpha})"
         )));
     }
-    alpha.to_i64()
+    let value = alpha.to_i64()?;
+    let (lo, hi) = match dtype {
+        DType::U8 => (-i64::from(u8::MAX), i64::from(u8::MAX)),
+        DType::I8 => (i64::from(i8::MIN), i64::from(i8::MAX)),
+        DType::I16 => (i64::from(i16::MIN), i64::from(i16::MAX)),
+        DType::I32 => (i64::from(i32::MIN), i64::from(i32::MAX)),
+        _ => (i64::MIN, i64::MAX),
+    };
+    if !(lo..=hi).contains(&value) {
+        return Err(Error::InvalidArgument(format!(
+            "{op}: alpha={value} cannot be converted to {dtype} without overflow (its range is {lo}..={hi})"
+        )));
+    }
+    Ok(value)
+}
+
+/// PyTorch accepts a bool `alpha` only for bool results, which these ops refuse.
+fn no_bool_alpha(op: &str, alpha: Scalar) -> Result<()> {
+    if matches!(alpha, Scalar::Bool(_)) {
+        return Err(Error::InvalidArgument(format!(
+            "{op}: a boolean alpha is only supported for boolean results; pass alpha as a number"
+        )));
+    }
+    Ok(())
 }
 
 /// `out = a ∘ b` (∘ with `alpha` for add and sub) into `out`, whose dtype is the promoted one.
@@ -140,6 +165,7 @@ fn tensor_tensor(
     check_cpu(op, a)?;
     check_cpu(op, b)?;
     no_bool_sub(kind, false, a.dtype(), b.dtype())?;
+    no_bool_alpha(op, alpha)?;
     let dtype = out.dtype();
     let (a, b) = (as_dtype(a, dtype)?, as_dtype(b, dtype)?);
     if dtype.is_floating_point() {
@@ -157,8 +183,8 @@ fn tensor_tensor(
         });
     }
     let alpha = match kind {
-        Kind::Add => int_alpha(op, alpha)?,
-        Kind::Sub => int_alpha(op, alpha)?.wrapping_neg(),
+        Kind::Add => int_alpha(op, alpha, dtype)?,
+        Kind::Sub => int_alpha(op, alpha, dtype)?.wrapping_neg(),
         _ => 1,
     };
     with_int!(dtype, op, T => match kind {
@@ -181,6 +207,7 @@ fn tensor_scalar(
     let op = kind.name(true);
     check_cpu(op, x)?;
     no_bool_sub(kind, true, x.dtype(), other.dtype())?;
+    no_bool_alpha(op, alpha)?;
     let dtype = out.dtype();
     let x = as_dtype(x, dtype)?;
     if dtype.is_floating_point() {
@@ -196,10 +223,10 @@ fn tensor_scalar(
         });
     }
     let c = match kind {
-        Kind::Add => other.to_i64()?.wrapping_mul(int_alpha(op, alpha)?),
+        Kind::Add => other.to_i64()?.wrapping_mul(int_alpha(op, alpha, dtype)?),
         Kind::Sub => other
             .to_i64()?
-            .wrapping_mul(int_alpha(op, alpha)?)
+            .wrapping_mul(int_alpha(op, alpha, dtype)?)
             .wrapping_neg(),
         _ => other.to_i64()?,
     };

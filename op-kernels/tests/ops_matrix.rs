@@ -251,5 +251,18 @@ fn linear_with_and_without_bias() {
     let w = tensor(&[1.0; 6], &[2, 3], DType::F32);
     let bad_bias = tensor(&[1.0; 3], &[3], DType::F32);
     assert!(ops::linear::call(&x, &w, Some(&bad_bias)).is_err());
-    assert!(ops::linear::call(&x, &tensor(&[1.0; 3], &[3], DType::F32), None).is_err());
+    // A 1-D weight is one output feature whose dim is dropped, as in PyTorch; a 3-D one is refused.
+    let x = tensor(&[1.0, 2.0, 3.0, 4.0, 5.0, 6.0], &[2, 3], DType::F32);
+    let w = tensor(&[1.0, 0.5, 0.25], &[3], DType::F32);
+    let y = ops::linear::call(&x, &w, None).unwrap();
+    assert_eq!(
+        (y.shape(), y.to_vec_f64().unwrap()),
+        (&[2][..], vec![2.75, 8.0])
+    );
+    let b = tensor(&[0.5], &[], DType::F32);
+    let y = ops::linear::call(&x, &w, Some(&b)).unwrap();
+    assert_eq!(y.to_vec_f64().unwrap(), vec![3.25, 8.5]);
+    let w3 = tensor(&[1.0; 3], &[1, 1, 3], DType::F32);
+    let err = ops::linear::call(&x, &w3, None).unwrap_err();
+    assert!(err.to_string().contains("1-D [in_features]"), "{err}");
 }

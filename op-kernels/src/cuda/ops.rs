@@ -314,7 +314,8 @@ pub fn matmul_cuda(self_: &Tensor, other: &Tensor, out: &mut Tensor) -> Result<(
     super::matmul::matmul(&a, &b, &mut target)
 }
 
-/// `ops::linear` on CUDA: `input @ weightᵀ + bias` (cuBLAS, then a broadcast add).
+/// `ops::linear` on CUDA: `input @ weightᵀ + bias` (cuBLAS, then a broadcast add); a 1-D weight
+/// is a matrix–vector product.
 #[kernel(linear, device = cuda, dtypes(f32, f16, bf16))]
 pub fn linear_cuda(
     input: &Tensor,
@@ -322,7 +323,11 @@ pub fn linear_cuda(
     bias: Option<&Tensor>,
     out: &mut Tensor,
 ) -> Result<()> {
-    let wt = contiguous(&weight.transpose(-2, -1)?)?;
+    let wt = if weight.dim() == 1 {
+        weight.clone()
+    } else {
+        contiguous(&weight.transpose(-2, -1)?)?
+    };
     let Some(bias) = bias else {
         return matmul_cuda(input, &wt, out);
     };

@@ -24,17 +24,19 @@ pub(crate) fn reduced_dims(op: &str, dims: Option<&[i64]>, ndim: usize) -> Resul
     match dims {
         None | Some([]) => reduced.fill(true),
         Some(list) => {
+            // A 0-dimensional tensor takes dim 0 (or -1) once, like a 1-dimensional one.
+            let mut seen = vec![false; ndim.max(1)];
             for &d in list {
                 let w = wrap_dim(d, ndim)?;
-                if ndim == 0 {
-                    continue;
-                }
-                if reduced[w] {
+                if seen[w] {
                     return Err(Error::InvalidArgument(format!(
                         "{op}: dim {w} appears multiple times in the list of dims"
                     )));
                 }
-                reduced[w] = true;
+                seen[w] = true;
+                if ndim > 0 {
+                    reduced[w] = true;
+                }
             }
         }
     }
@@ -88,6 +90,11 @@ mod tests {
         assert_eq!(reduced_dims("t", None, 2).unwrap(), vec![true, true]);
         assert_eq!(reduced_dims("t", Some(&[]), 2).unwrap(), vec![true, true]);
         assert!(reduced_dims("t", Some(&[1, -1]), 2).is_err());
+        assert_eq!(
+            reduced_dims("t", Some(&[-1]), 0).unwrap(),
+            Vec::<bool>::new()
+        );
+        assert!(reduced_dims("t", Some(&[0, -1]), 0).is_err());
     }
 
     #[test]

@@ -319,22 +319,26 @@ pub fn matmul_shape(self_: &Meta, other: &Meta) -> Result<Meta> {
     Ok(Meta::new(&p.out, self_.dtype, self_.device))
 }
 
-/// The plan of `linear`: `input [*, in] @ weight.T [in, out]`, batch dims folded into the rows.
+/// The plan of `linear`: `input [*, in] @ weight.T [in, out]`, batch dims folded into the rows. A
+/// 1-D weight `[in]` is one output feature whose dim is dropped (`[*, in] -> [*]`), as in PyTorch.
 fn linear_plan(input: &[usize], weight: &[usize], bias: Option<&[usize]>) -> Result<Plan> {
     const OP: &str = "ops::linear";
-    if weight.len() != 2 {
-        return Err(Error::ShapeMismatch {
-            context: format!(
-                "{OP}: weight must be 2-D [out_features, in_features], got shape {weight:?}"
-            ),
-        });
-    }
     let Some((&k, lead)) = input.split_last() else {
         return Err(Error::ShapeMismatch {
             context: format!("{OP}: input must be at least 1-D, got a 0-D tensor"),
         });
     };
-    let (n, k2) = (weight[0], weight[1]);
+    let (n, k2) = match *weight {
+        [k2] => (1, k2),
+        [n, k2] => (n, k2),
+        _ => {
+            return Err(Error::ShapeMismatch {
+                context: format!(
+                    "{OP}: weight must be 2-D [out_features, in_features] or 1-D [in_features], got shape {weight:?}"
+                ),
+            });
+        }
+    };
     if k != k2 {
         return Err(Error::ShapeMismatch {
             context: format!(
@@ -343,7 +347,9 @@ fn linear_plan(input: &[usize], weight: &[usize], bias: Option<&[usize]>) -> Res
         });
     }
     let m = size_product(lead);
-    let out: Vec<usize> = lead.iter().copied().chain([n]).collect();
+    // A 1-D weight drops the feature dim; [m, 1] and [m] have the same layout.
+    let features = if weight.len() == 2 { Some(n) } else { None };
+    let out: Vec<usize> = lead.iter().copied().chain(features).collect();
     if let Some(bias) = bias {
         op_runtime::broadcast_shapes(&[bias, &out])
             .ok()
@@ -366,7 +372,7 @@ fn linear_plan(input: &[usize], weight: &[usize], bias: Option<&[usize]>) -> Res
 }
 
 /// `input @ weight.T + bias` (PyTorch's `linear`): `input [*, in]`, `weight [out, in]`, `bias`
-/// broadcasting to `[*, out]` (usually `[out]`).
+/// broadcasting to `[*, out]` (usually `[out]`); a 1-D `weight [in]` gives `[*]`.
 ///
 /// dtypes: f32, f64, f16, bf16, one dtype for all three. Error bound as [`matmul`](fn@matmul), plus
 /// ½ ULP for the bias addition (accumulated in the gemm's type).
@@ -391,7 +397,11 @@ pub fn linear(
     let p = linear_plan(input.shape(), weight.shape(), bias.map(Tensor::shape))?;
     // Rows of the input, as a view when the leading dims allow it.
     let lhs = input.reshape(&[p.m as isize, p.k as isize])?;
-    let rhs = weight.transpose(0, 1)?;
+    let rhs = if weight.dim() == 1 {
+        weight.reshape(&[p.k as isize, 1])?
+    } else {
+        weight.transpose(0, 1)?
+    };
     let init = bias.map(|b| b.broadcast_to(&p.out)).transpose()?;
     multiply(OP, &p, &lhs, &rhs, init.as_ref(), out)
 }

@@ -373,6 +373,46 @@ fn reduction_and_division_edge_cases() {
     );
 }
 
+/// `a ± alpha · b` on the device rounds once, as the CPU's `add`/`sub` do: the same bits in every
+/// dtype (the halves used to round `alpha · b` first).
+#[test]
+fn alpha_sums_round_like_the_cpu() {
+    let Some(device) = gpu("alpha_sums_round_like_the_cpu") else {
+        return;
+    };
+    for dtype in FLOATS {
+        let (a, b) = (tensor(&[257], dtype, 31), tensor(&[257], dtype, 32));
+        for (op, alpha) in [
+            (kc::Binary::Add, 0.3),
+            (kc::Binary::Sub, -1.7),
+            (kc::Binary::Add, 1.0),
+        ] {
+            let cpu = match op {
+                kc::Binary::Add => {
+                    opkit::kernels::ops::add_tensor::call(&a, &b, opkit::Scalar::Float(alpha))
+                }
+                _ => opkit::kernels::ops::sub_tensor::call(&a, &b, opkit::Scalar::Float(alpha)),
+            }
+            .unwrap();
+            let mut out = Tensor::empty(&[257], dtype, device).unwrap();
+            kc::binary_scaled(
+                op,
+                &a.to(device).unwrap(),
+                &b.to(device).unwrap(),
+                alpha as f32,
+                &mut out,
+            )
+            .unwrap();
+            let got = out.to(Device::Cpu).unwrap();
+            assert_eq!(
+                got.to_vec_f64().unwrap(),
+                cpu.to_vec_f64().unwrap(),
+                "{op:?} alpha={alpha} {dtype}"
+            );
+        }
+    }
+}
+
 #[test]
 fn kernel_errors_are_values() {
     let Some(device) = gpu("kernel_errors_are_values") else {

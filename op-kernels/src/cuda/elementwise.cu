@@ -1,5 +1,5 @@
-// Elementwise kernels: unary ops (with one float parameter, `alpha`) and binary ops with
-// broadcasting. Each op has, per dtype, a contiguous kernel (16-byte vector loads when the
+// Elementwise kernels: unary ops and binary ops with broadcasting, both with one float parameter
+// `alpha` (which binary add and sub apply to `b` with one rounding, as the CPU's `AddScaled`). Each op has, per dtype, a contiguous kernel (16-byte vector loads when the
 // pointers allow, grid-stride) and a strided kernel (any strides, zero strides for broadcasting).
 //
 // Entry points: unary_<op>_<dtype>, unary_<op>_<dtype>_strided, binary_<op>_<dtype>,
@@ -29,11 +29,14 @@ UNARY_OP(gelu_tanh, 0.5f * x * (1.0f + tanhf(0.7978845608028654f * (x + 0.044715
 
 #define BINARY_OP(NAME, EXPR)                                                                    \
     struct op_##NAME {                                                                           \
-        __device__ __forceinline__ float operator()(float a, float b) const { return EXPR; }     \
+        __device__ __forceinline__ float operator()(float a, float b, float alpha) const {       \
+            return EXPR;                                                                         \
+        }                                                                                        \
     };
 
-BINARY_OP(add, a + b)
-BINARY_OP(sub, a - b)
+// One rounding whatever alpha (fmaf(1, b, a) is a + b rounded once), as the CPU computes it.
+BINARY_OP(add, fmaf(alpha, b, a))
+BINARY_OP(sub, fmaf(-alpha, b, a))
 BINARY_OP(mul, a * b)
 BINARY_OP(div, a / b)
 BINARY_OP(maximum, nan_max(a, b))
@@ -77,7 +80,7 @@ __device__ void unary_strided(const T* x, T* y, i64 n, float alpha, const Stride
 
 template <typename T, typename Op>
 __device__ void binary_contiguous(const T* __restrict__ a, const T* __restrict__ b,
-                                  T* __restrict__ y, i64 n) {
+                                  T* __restrict__ y, i64 n, float alpha) {
     const Op op;
     const int V = Vec<T>::N;
     i64 head = 0;
@@ -92,24 +95,25 @@ __device__ void binary_contiguous(const T* __restrict__ a, const T* __restrict__
             T* ea = reinterpret_cast<T*>(&ra);
             const T* eb = reinterpret_cast<const T*>(&rb);
 #pragma unroll
-            for (int k = 0; k < V; ++k) ea[k] = from_float<T>(op(to_float(ea[k]), to_float(eb[k])));
+            for (int k = 0; k < V; ++k)
+                ea[k] = from_float<T>(op(to_float(ea[k]), to_float(eb[k]), alpha));
             yv[i] = ra;
         }
         head = vectors * V;
     }
     GRID_STRIDE(j, n - head) {
         i64 i = head + j;
-        y[i] = from_float<T>(op(to_float(a[i]), to_float(b[i])));
+        y[i] = from_float<T>(op(to_float(a[i]), to_float(b[i]), alpha));
     }
 }
 
 template <typename T, typename Op>
-__device__ void binary_strided(const T* a, const T* b, T* y, i64 n, const Strided& s) {
+__device__ void binary_strided(const T* a, const T* b, T* y, i64 n, float alpha, const Strided& s) {
     const Op op;
     GRID_STRIDE(i, n) {
         i64 oy, oa, ob;
         strided_offsets(s, i, &oy, &oa, &ob);
-        y[oy] = from_float<T>(op(to_float(a[oa]), to_float(b[ob])));
+        y[oy] = from_float<T>(op(to_float(a[oa]), to_float(b[ob]), alpha));
     }
 }
 
@@ -123,12 +127,13 @@ __device__ void binary_strided(const T* a, const T* b, T* y, i64 n, const Stride
     }
 
 #define BINARY_ENTRIES(OP, T, DT)                                                                \
-    extern "C" __global__ void binary_##OP##_##DT(const T* a, const T* b, T* y, i64 n) {         \
-        binary_contiguous<T, op_##OP>(a, b, y, n);                                               \
+    extern "C" __global__ void binary_##OP##_##DT(const T* a, const T* b, T* y, i64 n,           \
+                                                  float alpha) {                                 \
+        binary_contiguous<T, op_##OP>(a, b, y, n, alpha);                                        \
     }                                                                                            \
     extern "C" __global__ void binary_##OP##_##DT##_strided(const T* a, const T* b, T* y, i64 n, \
-                                                            Strided s) {                         \
-        binary_strided<T, op_##OP>(a, b, y, n, s);                                               \
+                                                            float alpha, Strided s) {            \
+        binary_strided<T, op_##OP>(a, b, y, n, alpha, s);                                        \
     }
 
 #define ALL_DTYPES(ENTRIES, OP) ENTRIES(OP, float, f32) ENTRIES(OP, f16, f16) ENTRIES(OP, bf16, bf16)

@@ -277,6 +277,19 @@ pub fn unary(op: Unary, x: &Tensor, out: &mut Tensor, alpha: f32) -> Result<()> 
 /// `out = op(a, b)` elementwise, `a` and `b` broadcast to `out`'s shape; all on one CUDA device
 /// with one dtype (f32, f16 or bf16), any strides.
 pub fn binary(op: Binary, a: &Tensor, b: &Tensor, out: &mut Tensor) -> Result<()> {
+    binary_scaled(op, a, b, 1.0, out)
+}
+
+/// [`binary`] with `b` scaled by `alpha` for [`Binary::Add`] and [`Binary::Sub`]: `a ± alpha·b`,
+/// rounded once (a fused multiply-add in f32, as the CPU's `add`/`sub` with `alpha`). The other
+/// ops ignore `alpha`.
+pub fn binary_scaled(
+    op: Binary,
+    a: &Tensor,
+    b: &Tensor,
+    alpha: f32,
+    out: &mut Tensor,
+) -> Result<()> {
     let device = out.device();
     let what = op.name();
     let dtype = dtype_suffix(out.dtype(), what)?;
@@ -309,18 +322,23 @@ pub fn binary(op: Binary, a: &Tensor, b: &Tensor, out: &mut Tensor) -> Result<()
         let entry = format!("binary_{what}_{dtype}");
         let f = ELEMENTWISE.function(device, &entry)?;
         let mut args = stream.launch_builder(&f);
-        args.arg(&ap).arg(&bp).arg(&yp).arg(&n64);
-        // SAFETY: matches `binary_<op>_<dtype>(const T*, const T*, T*, i64)`; all three address
-        // `n` elements.
+        args.arg(&ap).arg(&bp).arg(&yp).arg(&n64).arg(&alpha);
+        // SAFETY: matches `binary_<op>_<dtype>(const T*, const T*, T*, i64, float)`; all three
+        // address `n` elements.
         return unsafe { launch(device, &entry, args, grid_1d(device, n)?) };
     }
     let layout = Strided::new(out.shape(), &[out.strides(), a.strides(), b.strides()])?;
     let entry = format!("binary_{what}_{dtype}_strided");
     let f = ELEMENTWISE.function(device, &entry)?;
     let mut args = stream.launch_builder(&f);
-    args.arg(&ap).arg(&bp).arg(&yp).arg(&n64).arg(&layout);
-    // SAFETY: matches `binary_<op>_<dtype>_strided(const T*, const T*, T*, i64, Strided)`; the
-    // (broadcast) strides keep every offset inside each view.
+    args.arg(&ap)
+        .arg(&bp)
+        .arg(&yp)
+        .arg(&n64)
+        .arg(&alpha)
+        .arg(&layout);
+    // SAFETY: matches `binary_<op>_<dtype>_strided(const T*, const T*, T*, i64, float, Strided)`;
+    // the (broadcast) strides keep every offset inside each view.
     unsafe { launch(device, &entry, args, grid_1d(device, n)?) }
 }
 

@@ -52,7 +52,7 @@ pub mod rows;
 
 /// cudarc's launch-argument trait (`.arg(&x)`) and launch shape, for user kernels.
 pub use cudarc::driver::{LaunchConfig, PushKernelArg};
-pub use elementwise::{Binary, Unary, binary, contiguous, unary};
+pub use elementwise::{Binary, Unary, binary, binary_scaled, contiguous, unary};
 pub use launch::{BLOCK, CudaSource, grid_1d, grid_rows, launch};
 pub use matmul::matmul;
 pub use reduce::{Reduction, reduce};

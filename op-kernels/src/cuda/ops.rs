@@ -10,7 +10,7 @@
 use op_macros::kernel;
 use op_runtime::{DType, Error, Meta, Result, Scalar, Tensor};
 
-use super::elementwise::{Binary, Unary, binary, contiguous, unary};
+use super::elementwise::{Binary, Unary, binary, binary_scaled, contiguous, unary};
 use super::reduce::{Reduction, reduce};
 use super::rows;
 use crate::ops::dims::{reduced_dims, wrap_dim};
@@ -70,15 +70,9 @@ pub fn gelu_cuda(self_: &Tensor, approximate: &str, out: &mut Tensor) -> Result<
     unary(kind, self_, out, 0.0)
 }
 
-/// `a op (alpha · b)`: `b` is scaled on the device first when `alpha` is not 1.
+/// `a ± alpha · b` in one pass, rounded once, as on the CPU (`alpha` rounded to f32 first).
 fn with_alpha(op: Binary, a: &Tensor, b: &Tensor, alpha: Scalar, out: &mut Tensor) -> Result<()> {
-    let alpha = alpha.to_f64();
-    if alpha == 1.0 {
-        return binary(op, a, b, out);
-    }
-    let mut scaled = Tensor::empty(b.shape(), b.dtype(), b.device())?;
-    unary(Unary::Scale, b, &mut scaled, alpha as f32)?;
-    binary(op, a, &scaled, out)
+    binary_scaled(op, a, b, alpha.to_f64() as f32, out)
 }
 
 /// `ops::add.Tensor` on CUDA.

@@ -4,7 +4,7 @@
 //!
 //! - [`elementwise`]: unary ops and activations, binary ops with broadcasting, any strides;
 //!   16-byte vector loads and grid-stride loops on contiguous data.
-//! - [`reduce`]: sum, mean, max, min over a dimension or everything.
+//! - [`reduce`](mod@reduce): sum, mean, max, min over a dimension or everything.
 //! - [`rows`]: softmax, log_softmax, rms_norm, layer_norm.
 //! - [`matmul`](mod@matmul): cuBLAS, batched.
 //! - [`ops`]: the `#[kernel(..., device = cuda)]` registrations for the built-in ops (`ops::`

@@ -1,4 +1,4 @@
-//! CUDA devices (the `cuda` feature): the [`DeviceBackend`](crate::DeviceBackend) behind
+//! CUDA devices (the `cuda` feature): the [`DeviceBackend`] behind
 //! `Device::Cuda(n)` tensors, and what CUDA kernels need to launch — the device's context and
 //! stream, and a tensor's device address.
 //!

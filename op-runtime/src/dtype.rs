@@ -171,9 +171,7 @@ impl DType {
             }
         }
     }
-}
 
-impl DType {
     /// The dtype of a binary op on tensors of dtypes `a` and `b` with `a_ndim` and `b_ndim`
     /// dimensions: PyTorch's `torch.result_type`. Tensors with dimensions take priority over 0-d
     /// ones, which change the result only when their category (bool < integer < floating point)

@@ -210,17 +210,8 @@ pub trait Simd: Copy + Send + Sync + 'static {
         a: Self::V,
         b: Self::V,
     ) {
-        // SAFETY: forwarded contract; the halves are aligned to LANES · 2 bytes when p is to twice.
-        unsafe {
-            let q = p.add(Self::LANES);
-            if NT {
-                self.stream_bf16(p, a);
-                self.stream_bf16(q, b);
-            } else {
-                self.store_bf16(p, a);
-                self.store_bf16(q, b);
-            }
-        }
+        // SAFETY: forwarded contract.
+        unsafe { store_bf16_each::<Self, NT>(self, p, a, b) }
     }
 
     /// `2^n` for lanes holding integers in the normal exponent range (f32: -126..=127).
@@ -622,6 +613,31 @@ impl LaneFloat for f64 {
     #[inline(always)]
     fn vtanh_half_stage2<S: Simd<Elem = f64>>(s: S, x: S::V, _mid: [S::V; 2]) -> S::V {
         Self::vtanh(s, x)
+    }
+}
+
+/// [`Simd::store_bf16_pair`] as two one-vector stores (`a` at `p`, `b` after it): the default,
+/// and the AVX-512 fallback without AVX512-BF16.
+///
+/// # Safety
+/// As [`Simd::store_bf16_pair`] (the halves are aligned to `LANES · 2` bytes when `p` is to twice).
+#[inline(always)]
+pub(crate) unsafe fn store_bf16_each<S: Simd, const NT: bool>(
+    s: S,
+    p: *mut bf16,
+    a: S::V,
+    b: S::V,
+) {
+    // SAFETY: forwarded contract.
+    unsafe {
+        let q = p.add(S::LANES);
+        if NT {
+            s.stream_bf16(p, a);
+            s.stream_bf16(q, b);
+        } else {
+            s.store_bf16(p, a);
+            s.store_bf16(q, b);
+        }
     }
 }
 

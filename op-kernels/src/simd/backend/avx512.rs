@@ -9,6 +9,7 @@ use std::arch::x86_64::*;
 
 use half::{bf16, f16};
 
+use crate::simd::vector::store_bf16_each;
 use crate::simd::{Isa, Kernel, Simd};
 
 /// The [`Isa::Avx512`] backend with f32 lanes; with `BF16`, the [`Isa::Avx512Bf16`] one, which
@@ -309,15 +310,7 @@ impl<const BF16: bool> Simd for Avx512F32<BF16> {
         unsafe {
             if !BF16 {
                 // Integer rounding, one vector at a time (no subnormal to care about).
-                let q = p.add(16);
-                if NT {
-                    self.stream_bf16(p, a);
-                    self.stream_bf16(q, b);
-                } else {
-                    self.store_bf16(p, a);
-                    self.store_bf16(q, b);
-                }
-                return;
+                return store_bf16_each::<Self, NT>(self, p, a, b);
             }
             let r = bf16_pack_pair_hw::<NORMAL>(a, b);
             if NT {

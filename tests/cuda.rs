@@ -413,6 +413,66 @@ fn alpha_sums_round_like_the_cpu() {
     }
 }
 
+/// The norms with float32 parameters for f16/bf16 rows (mixed precision, the `_f32p` kernels) and
+/// an rms_norm weight of another dtype: the input's dtype out, close to the CPU's result.
+#[test]
+fn norms_with_parameters_of_another_dtype() {
+    let Some(device) = gpu("norms_with_parameters_of_another_dtype") else {
+        return;
+    };
+    let on = |t: &Tensor| t.to(device).unwrap();
+    for dtype in [DType::F16, DType::BF16] {
+        let x = tensor(&[6, 300], dtype, 41);
+        let (w, b) = (
+            tensor(&[300], DType::F32, 42),
+            tensor(&[300], DType::F32, 43),
+        );
+        let cpu = opkit::kernels::ops::layer_norm::call(&x, &[300], Some(&w), Some(&b), 1e-5, true)
+            .unwrap();
+        let got = opkit::kernels::ops::layer_norm::call(
+            &on(&x),
+            &[300],
+            Some(&on(&w)),
+            Some(&on(&b)),
+            1e-5,
+            true,
+        )
+        .unwrap();
+        assert_eq!(got.dtype(), dtype);
+        assert_eq!(got.device(), device);
+        let tol = if dtype == DType::F16 { 2e-3 } else { 1.6e-2 };
+        for (g, c) in got
+            .to_vec_f64()
+            .unwrap()
+            .iter()
+            .zip(cpu.to_vec_f64().unwrap())
+        {
+            assert!(
+                (g - c).abs() <= tol * (1.0 + c.abs()),
+                "layer_norm {dtype}: {g} vs {c}"
+            );
+        }
+        for wd in [DType::F32, DType::F16, DType::BF16] {
+            let w = tensor(&[300], wd, 44);
+            let cpu = opkit::kernels::ops::rms_norm::call(&x, &[300], Some(&w), None).unwrap();
+            let got =
+                opkit::kernels::ops::rms_norm::call(&on(&x), &[300], Some(&on(&w)), None).unwrap();
+            assert_eq!(got.dtype(), dtype);
+            for (g, c) in got
+                .to_vec_f64()
+                .unwrap()
+                .iter()
+                .zip(cpu.to_vec_f64().unwrap())
+            {
+                assert!(
+                    (g - c).abs() <= tol * (1.0 + c.abs()),
+                    "rms_norm {dtype} with a {wd} weight: {g} vs {c}"
+                );
+            }
+        }
+    }
+}
+
 #[test]
 fn kernel_errors_are_values() {
     let Some(device) = gpu("kernel_errors_are_values") else {

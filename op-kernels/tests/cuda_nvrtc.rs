@@ -51,6 +51,12 @@ fn entry_points() -> Vec<(&'static str, String)> {
         for row in ["softmax", "log_softmax", "rms_norm", "layer_norm"] {
             entries.push(("opkit/rows.cu", format!("{row}_{dt}")));
         }
+        if dt != "f32" {
+            // The norms with float32 parameters (mixed precision).
+            for norm in ["rms_norm", "layer_norm"] {
+                entries.push(("opkit/rows.cu", format!("{norm}_{dt}_f32p")));
+            }
+        }
     }
     entries
 }

@@ -430,10 +430,13 @@ fn norm_errors_and_specials() {
     let err = ops::rms_norm::call(&x, &[4], Some(&w), None).unwrap_err();
     assert!(err.to_string().contains("weight"), "{err}");
     assert!(ops::rms_norm::call(&x, &[], None, None).is_err());
-    let w16 = tensor(&[1.0; 4], &[4], DType::F16);
+    let wi = Tensor::from_vec(vec![1i32; 4], &[4]).unwrap();
     assert!(matches!(
-        ops::rms_norm::call(&x, &[4], Some(&w16), None),
-        Err(Error::DTypeMismatch { .. })
+        ops::rms_norm::call(&x, &[4], Some(&wi), None),
+        Err(Error::UnsupportedDType {
+            dtype: DType::I32,
+            ..
+        })
     ));
     let i = Tensor::from_vec(vec![1i32; 4], &[4]).unwrap();
     assert!(ops::layer_norm::call(&i, &[4], None, None, 1e-5, true).is_err());
@@ -448,6 +451,150 @@ fn norm_errors_and_specials() {
         .unwrap();
     assert!(y[0].is_nan() && y[1].is_nan() && y[4].is_nan() && y[5].is_nan());
     assert!(y[2].is_finite() && y[3].is_finite());
+}
+
+/// Parameters of another dtype, as PyTorch takes them: layer_norm's float32 weight and bias with a
+/// float16/bfloat16 input (mixed precision), rms_norm's weight of any float dtype. The result has
+/// the input's dtype, and the parameters are read exactly (never rounded to the input's dtype).
+#[test]
+fn norms_with_parameters_of_another_dtype() {
+    let (rows, cols) = (5, 257);
+    for dtype in [DType::F16, DType::BF16] {
+        let x = tensor(&values(rows * cols, 9, 3.0), &[rows, cols], dtype);
+        let xv = x.to_vec_f64().unwrap();
+        // Parameters exact in every float dtype (multiples of 1/64 below 4): the same bits as
+        // with parameters of the input's dtype.
+        let sixty_fourths =
+            |v: Vec<f64>| -> Vec<f64> { v.iter().map(|x| (x * 64.0).round() / 64.0).collect() };
+        let (wv, bv) = (
+            sixty_fourths(values(cols, 10, 2.0)),
+            sixty_fourths(values(cols, 11, 1.0)),
+        );
+        let (w, b) = (tensor(&wv, &[cols], dtype), tensor(&bv, &[cols], dtype));
+        let (w32, b32) = (
+            tensor(&wv, &[cols], DType::F32),
+            tensor(&bv, &[cols], DType::F32),
+        );
+        let same =
+            ops::layer_norm::call(&x, &[cols as i64], Some(&w), Some(&b), 1e-5, true).unwrap();
+        let mixed =
+            ops::layer_norm::call(&x, &[cols as i64], Some(&w32), Some(&b32), 1e-5, true).unwrap();
+        assert_eq!(mixed.dtype(), dtype);
+        assert_eq!(
+            mixed.to_vec_f64().unwrap(),
+            same.to_vec_f64().unwrap(),
+            "layer_norm {dtype}"
+        );
+        let same = ops::rms_norm::call(&x, &[cols as i64], Some(&w), None).unwrap();
+        for wd in [DType::F32, DType::F64, DType::F16, DType::BF16] {
+            let wx = tensor(&wv, &[cols], wd);
+            let mixed = ops::rms_norm::call(&x, &[cols as i64], Some(&wx), None).unwrap();
+            assert_eq!(mixed.dtype(), dtype);
+            assert_eq!(
+                mixed.to_vec_f64().unwrap(),
+                same.to_vec_f64().unwrap(),
+                "rms_norm {dtype} with a {wd} weight"
+            );
+        }
+        // Weights between two values of the input's dtype: read as float32, rounded once in the
+        // result (within 1 ULP of the f64 reference), which rounding them first would miss.
+        let fine: Vec<f64> = (0..cols)
+            .map(|i| 1.0 + (i % 7) as f64 / 8192.0 + 1.0 / 65536.0)
+            .collect();
+        let (wf, bf) = (
+            tensor(&fine, &[cols], DType::F32),
+            tensor(&fine, &[cols], DType::F32),
+        );
+        let ln = ops::layer_norm::call(&x, &[cols as i64], Some(&wf), Some(&bf), 1e-5, true)
+            .unwrap()
+            .to_vec_f64()
+            .unwrap();
+        let want: Vec<f64> = xv
+            .chunks(cols)
+            .flat_map(|r| norm_ref(r, Some(&fine), Some(&fine), 1e-5, true))
+            .collect();
+        assert_close(
+            &ln,
+            &want,
+            dtype,
+            1.0,
+            1e-5,
+            &format!("layer_norm {dtype} f32 params"),
+        );
+        let rounded = ops::layer_norm::call(
+            &x,
+            &[cols as i64],
+            Some(&wf.to_dtype(dtype).unwrap()),
+            Some(&bf.to_dtype(dtype).unwrap()),
+            1e-5,
+            true,
+        )
+        .unwrap()
+        .to_vec_f64()
+        .unwrap();
+        assert_ne!(
+            ln, rounded,
+            "{dtype}: the f32 parameters were rounded first"
+        );
+        let rms = ops::rms_norm::call(&x, &[cols as i64], Some(&wf), None)
+            .unwrap()
+            .to_vec_f64()
+            .unwrap();
+        let want: Vec<f64> = xv
+            .chunks(cols)
+            .flat_map(|r| norm_ref(r, Some(&fine), None, f32::EPSILON as f64, false))
+            .collect();
+        assert_close(
+            &rms,
+            &want,
+            dtype,
+            1.0,
+            1e-5,
+            &format!("rms_norm {dtype} f32 weight"),
+        );
+    }
+    // f32 rows with a weight of a narrower dtype: the weight read exactly as f32.
+    let x = tensor(&values(3 * 8, 9, 3.0), &[3, 8], DType::F32);
+    let wv = tensor(&values(8, 10, 2.0), &[8], DType::BF16)
+        .to_vec_f64()
+        .unwrap();
+    let (w16, w32) = (
+        tensor(&wv, &[8], DType::BF16),
+        tensor(&wv, &[8], DType::F32),
+    );
+    assert_eq!(
+        ops::rms_norm::call(&x, &[8], Some(&w16), None)
+            .unwrap()
+            .to_vec::<f32>()
+            .unwrap(),
+        ops::rms_norm::call(&x, &[8], Some(&w32), None)
+            .unwrap()
+            .to_vec::<f32>()
+            .unwrap()
+    );
+
+    // layer_norm takes PyTorch's combinations only, and says which.
+    let cases = [
+        (DType::F32, DType::BF16, DType::BF16),
+        (DType::F64, DType::F32, DType::F32),
+        (DType::BF16, DType::F16, DType::F16),
+        (DType::BF16, DType::F32, DType::BF16),
+        (DType::F16, DType::F16, DType::F32),
+    ];
+    for (xd, wd, bd) in cases {
+        let x = tensor(&values(8, 9, 3.0), &[2, 4], xd);
+        let (w, b) = (tensor(&[1.0; 4], &[4], wd), tensor(&[0.0; 4], &[4], bd));
+        let err = ops::layer_norm::call(&x, &[4], Some(&w), Some(&b), 1e-5, true).unwrap_err();
+        assert!(
+            matches!(err, Error::UnsupportedDType { .. })
+                && err.to_string().contains("mixed precision"),
+            "{xd} input, {wd} weight, {bd} bias: {err}"
+        );
+    }
+    // One float32 parameter alone is mixed precision too.
+    let x = tensor(&values(8, 9, 3.0), &[2, 4], DType::BF16);
+    let b32 = tensor(&[0.5; 4], &[4], DType::F32);
+    assert!(ops::layer_norm::call(&x, &[4], None, Some(&b32), 1e-5, true).is_ok());
 }
 
 #[test]
@@ -468,7 +615,24 @@ fn row_ops_at_every_isa_level() {
             .unwrap()
             .to_vec_f64()
             .unwrap();
+        // The weight as float32: mixed precision for bf16 rows, the same bits either way.
+        let w32 = w.to_dtype(DType::F32).unwrap();
         for &isa in &levels {
+            let mixed = simd::with_isa(isa, || {
+                ops::rms_norm::call(&x, &[300], Some(&w32), None)
+                    .unwrap()
+                    .to_vec_f64()
+                    .unwrap()
+            })
+            .unwrap();
+            assert_close(
+                &mixed,
+                &want_rms,
+                dtype,
+                8.0,
+                1e-6,
+                &format!("rms_norm with a float32 weight, {dtype} at {isa}"),
+            );
             let (sm, rms, sum) = simd::with_isa(isa, || {
                 (
                     ops::softmax::call(&x, 1, None)

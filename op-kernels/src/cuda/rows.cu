@@ -2,7 +2,8 @@
 // rms_norm and layer_norm. One block per row (grid-stride over rows), block-wide reductions in
 // f32. A null weight or bias pointer means none.
 //
-// Entry points: softmax_<dtype>, log_softmax_<dtype>, rms_norm_<dtype>, layer_norm_<dtype>.
+// Entry points: softmax_<dtype>, log_softmax_<dtype>, rms_norm_<dtype>, layer_norm_<dtype>, and
+// rms_norm_<dtype>_f32p, layer_norm_<dtype>_f32p for f16/bf16 rows with float32 parameters.
 
 template <typename T, bool LOG>
 __device__ void softmax_rows(const T* __restrict__ x, T* __restrict__ y, i64 rows, i64 cols) {
@@ -31,8 +32,9 @@ __device__ void softmax_rows(const T* __restrict__ x, T* __restrict__ y, i64 row
     }
 }
 
-template <typename T>
-__device__ void rms_norm_rows(const T* __restrict__ x, const T* __restrict__ w, T* __restrict__ y,
+// P, the parameters' type: T, or float for f16/bf16 rows (mixed precision).
+template <typename T, typename P>
+__device__ void rms_norm_rows(const T* __restrict__ x, const P* __restrict__ w, T* __restrict__ y,
                               i64 rows, i64 cols, float eps) {
     for (i64 row = blockIdx.x; row < rows; row += gridDim.x) {
         const T* p = x + row * cols;
@@ -51,9 +53,9 @@ __device__ void rms_norm_rows(const T* __restrict__ x, const T* __restrict__ w, 
     }
 }
 
-template <typename T>
-__device__ void layer_norm_rows(const T* __restrict__ x, const T* __restrict__ w,
-                                const T* __restrict__ b, T* __restrict__ y, i64 rows, i64 cols,
+template <typename T, typename P>
+__device__ void layer_norm_rows(const T* __restrict__ x, const P* __restrict__ w,
+                                const P* __restrict__ b, T* __restrict__ y, i64 rows, i64 cols,
                                 float eps) {
     for (i64 row = blockIdx.x; row < rows; row += gridDim.x) {
         const T* p = x + row * cols;
@@ -83,15 +85,21 @@ __device__ void layer_norm_rows(const T* __restrict__ x, const T* __restrict__ w
     extern "C" __global__ void log_softmax_##DT(const T* x, T* y, i64 rows, i64 cols) {          \
         softmax_rows<T, true>(x, y, rows, cols);                                                 \
     }                                                                                            \
-    extern "C" __global__ void rms_norm_##DT(const T* x, const T* w, T* y, i64 rows, i64 cols,   \
-                                             float eps) {                                        \
-        rms_norm_rows<T>(x, w, y, rows, cols, eps);                                              \
+    NORM_ENTRIES(T, T, DT)
+
+// The norms with parameters of type P, named <op>_<DT> (P = T) or <op>_<DT>_f32p (P = float).
+#define NORM_ENTRIES(T, P, NAME)                                                                 \
+    extern "C" __global__ void rms_norm_##NAME(const T* x, const P* w, T* y, i64 rows, i64 cols, \
+                                               float eps) {                                      \
+        rms_norm_rows<T, P>(x, w, y, rows, cols, eps);                                           \
     }                                                                                            \
-    extern "C" __global__ void layer_norm_##DT(const T* x, const T* w, const T* b, T* y,         \
-                                               i64 rows, i64 cols, float eps) {                  \
-        layer_norm_rows<T>(x, w, b, y, rows, cols, eps);                                         \
+    extern "C" __global__ void layer_norm_##NAME(const T* x, const P* w, const P* b, T* y,       \
+                                                 i64 rows, i64 cols, float eps) {                \
+        layer_norm_rows<T, P>(x, w, b, y, rows, cols, eps);                                      \
     }
 
 ROW_ENTRIES(float, f32)
 ROW_ENTRIES(f16, f16)
 ROW_ENTRIES(bf16, bf16)
+NORM_ENTRIES(f16, float, f16_f32p)
+NORM_ENTRIES(bf16, float, bf16_f32p)

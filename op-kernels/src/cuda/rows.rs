@@ -3,7 +3,7 @@
 
 use cudarc::driver::PushKernelArg;
 use op_runtime::cuda as rt;
-use op_runtime::{Error, Result, Tensor};
+use op_runtime::{DType, Error, Result, Tensor};
 
 use super::elementwise::{Unary, check_writable, contiguous, unary};
 use super::launch::{CudaSource, check_tensors, dtype_suffix, grid_rows, launch};
@@ -73,7 +73,7 @@ pub fn softmax(x: &Tensor, dim: usize, log: bool, out: &mut Tensor) -> Result<()
 }
 
 /// `out = x / sqrt(mean(x², over the last `cols` elements) + eps) * weight`, row by row; `weight`
-/// (optional) holds `cols` elements.
+/// (optional) holds `cols` elements, of any float dtype (read as f32 unless it has `x`'s).
 pub fn rms_norm(
     x: &Tensor,
     cols: usize,
@@ -86,6 +86,8 @@ pub fn rms_norm(
 
 /// `out = (x - mean) / sqrt(var + eps) * weight + bias` over the last `cols` elements of each
 /// row (the biased variance, as PyTorch); `weight` and `bias` (optional) hold `cols` elements.
+/// Parameters of a dtype other than `x`'s are read as f32 (the caller checks which dtypes an op
+/// takes).
 pub fn layer_norm(
     x: &Tensor,
     cols: usize,
@@ -108,8 +110,14 @@ fn norm(
 ) -> Result<()> {
     let device = out.device();
     let dtype = dtype_suffix(out.dtype(), what)?;
+    check_tensors(what, device, out.dtype(), &[x])?;
     let params: Vec<&Tensor> = weight.into_iter().chain(bias).collect();
-    check_tensors(what, device, out.dtype(), &[&[x][..], &params].concat())?;
+    if let Some(p) = params.iter().find(|p| p.device() != device) {
+        return Err(Error::DeviceMismatch {
+            expected: device,
+            found: p.device(),
+        });
+    }
     let n = x.numel();
     if cols == 0 || !n.is_multiple_of(cols) || out.shape() != x.shape() || !out.is_contiguous() {
         return Err(Error::ShapeMismatch {
@@ -132,9 +140,24 @@ fn norm(
     if n == 0 {
         return Ok(());
     }
+    // Parameters of another dtype are read as f32 (the f32 rows' own kernel, or the halves'
+    // `_f32p` one): exact for f16/bf16 parameters, rounded once for f64 ones. The conversion
+    // stages the `cols` elements through the host.
+    let mixed = params.iter().any(|p| p.dtype() != x.dtype());
+    let entry = match (mixed, x.dtype()) {
+        (true, DType::F16 | DType::BF16) => format!("{what}_{dtype}_f32p"),
+        _ => format!("{what}_{dtype}"),
+    };
+    let param = |p: &Tensor| {
+        if mixed {
+            contiguous(&p.to_dtype(DType::F32)?)
+        } else {
+            contiguous(p)
+        }
+    };
     let x = contiguous(x)?;
-    let weight = weight.map(contiguous).transpose()?;
-    let bias = bias.map(contiguous).transpose()?;
+    let weight = weight.map(param).transpose()?;
+    let bias = bias.map(param).transpose()?;
     // A null pointer tells the kernel there is no weight (or bias).
     let ptr = |t: &Option<Tensor>| t.as_ref().map_or(Ok(0u64), rt::device_ptr);
     let (xp, wp, bp, yp) = (
@@ -145,7 +168,6 @@ fn norm(
     );
     let rows = n / cols;
     let (rows64, cols64, eps32) = (rows as i64, cols as i64, eps as f32);
-    let entry = format!("{what}_{dtype}");
     let f = ROWS.function(device, &entry)?;
     let stream = rt::stream(device)?;
     let mut args = stream.launch_builder(&f);
@@ -155,7 +177,8 @@ fn norm(
     }
     args.arg(&yp).arg(&rows64).arg(&cols64).arg(&eps32);
     // SAFETY: matches `rms_norm_<dtype>(const T* x, const T* w, T* y, i64, i64, float)` and
-    // `layer_norm_<dtype>(x, w, b, y, i64, i64, float)`; x and out hold rows * cols elements,
-    // weight and bias `cols` or are null.
+    // `layer_norm_<dtype>(x, w, b, y, i64, i64, float)`, whose w and b are `const float*` in the
+    // `_f32p` entries (and for f32 rows), as converted above; x and out hold rows * cols
+    // elements, weight and bias `cols` or are null.
     unsafe { launch(device, &entry, args, grid_rows(device, rows, cols)?) }
 }

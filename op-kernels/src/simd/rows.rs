@@ -988,15 +988,17 @@ impl<T: Element> RowOp<T> for LogSoftmax {
     }
 }
 
-struct Norm<'a, T> {
-    weight: Option<&'a [T]>,
-    bias: Option<&'a [T]>,
+/// A normalisation with parameters of element type `P`: the rows' own type, or one computed in the
+/// same lanes (f32 parameters for f16/bf16 rows: PyTorch's mixed precision).
+struct Norm<'a, P> {
+    weight: Option<&'a [P]>,
+    bias: Option<&'a [P]>,
     eps: f64,
     /// layer_norm subtracts the mean; rms_norm does not.
     center: bool,
 }
 
-impl<T: Element> Norm<'_, T> {
+impl<P: Element> Norm<'_, P> {
     /// Writes `y · weight + bias` (each factor when present) with `y = f(i, len)` the normalised
     /// vector, `weight` and `bias` read as lanes from `params` (see [`RowOp::prepare`]), prefetching
     /// `ahead`: the output pass is the one during which the next row's reads overlap this row's writes.
@@ -1006,14 +1008,14 @@ impl<T: Element> Norm<'_, T> {
     /// `0..cols`.
     #[allow(clippy::too_many_arguments)]
     #[inline(always)]
-    unsafe fn write<S: Simd<Elem = T::Lane>>(
+    unsafe fn write<S: Simd<Elem = P::Lane>, T: Element<Lane = P::Lane>>(
         &self,
         s: S,
         out: *mut T,
         cols: usize,
         nt: bool,
         ahead: *const T,
-        params: *const T::Lane,
+        params: *const P::Lane,
         f: impl Fn(usize, usize) -> S::V,
     ) {
         // The prefetch goes through `prefetched`, a fn, not a closure in a `let`: such a closure cannot
@@ -1080,7 +1082,7 @@ impl<T: Element> Norm<'_, T> {
     }
 }
 
-impl<T: Element> RowOp<T> for Norm<'_, T> {
+impl<T: Element, P: Element<Lane = T::Lane>> RowOp<T> for Norm<'_, P> {
     fn out_cols(&self, cols: usize) -> usize {
         cols
     }
@@ -1227,6 +1229,19 @@ pub fn rms_norm<T: Element>(
     eps: Option<f64>,
     out: &mut [T],
 ) -> Result<(), SimdError> {
+    rms_norm_mixed(x, cols, weight, eps, out)
+}
+
+/// [`rms_norm`] with a weight of another element type computed in the same lanes: f32 weights
+/// for f16/bf16 rows (PyTorch's mixed precision), read exactly and rounded nowhere but in the
+/// output.
+pub fn rms_norm_mixed<T: Element, P: Element<Lane = T::Lane>>(
+    x: &[T],
+    cols: usize,
+    weight: Option<&[P]>,
+    eps: Option<f64>,
+    out: &mut [T],
+) -> Result<(), SimdError> {
     check_param("weight", weight, cols)?;
     let eps = eps.unwrap_or(if size_of::<T::Lane>() == 4 {
         f32::EPSILON as f64
@@ -1249,6 +1264,19 @@ pub fn layer_norm<T: Element>(
     cols: usize,
     weight: Option<&[T]>,
     bias: Option<&[T]>,
+    eps: f64,
+    out: &mut [T],
+) -> Result<(), SimdError> {
+    layer_norm_mixed(x, cols, weight, bias, eps, out)
+}
+
+/// [`layer_norm`] with a weight and bias of another element type computed in the same lanes (see
+/// [`rms_norm_mixed`]).
+pub fn layer_norm_mixed<T: Element, P: Element<Lane = T::Lane>>(
+    x: &[T],
+    cols: usize,
+    weight: Option<&[P]>,
+    bias: Option<&[P]>,
     eps: f64,
     out: &mut [T],
 ) -> Result<(), SimdError> {

@@ -346,6 +346,41 @@ fn reduction_and_division_edge_cases() {
             }
         }
     }
+    // Full reductions of 3·10^6 elements: split into chunks over the whole device, then the
+    // chunks' results; the extreme value (and a NaN) sit in the last chunk.
+    let n = 3_000_000;
+    let mut v: Vec<f32> = (0..n).map(|i| ((i % 1000) as f32 - 500.0) / 64.0).collect();
+    v[n - 3] = 1000.0;
+    v[n - 2] = -1000.0;
+    let host = Tensor::from_vec(v.clone(), &[n]).unwrap();
+    let x = host.to(device).unwrap();
+    let exact: f64 = v.iter().map(|&e| f64::from(e)).sum();
+    for (op, want) in [
+        (kc::Reduction::Sum, exact),
+        (kc::Reduction::Mean, exact / n as f64),
+        (kc::Reduction::Max, 1000.0),
+        (kc::Reduction::Min, -1000.0),
+    ] {
+        let mut out = Tensor::empty(&[], DType::F32, device).unwrap();
+        kc::reduce(op, &x, None, &mut out).unwrap();
+        let got = out.to_vec_f64().unwrap()[0];
+        assert!(
+            (got - want).abs() <= 1e-6 * (1.0 + want.abs()),
+            "full {}: {got} vs {want}",
+            op.name()
+        );
+    }
+    v[n - 1] = f32::NAN;
+    let x = Tensor::from_vec(v, &[n]).unwrap().to(device).unwrap();
+    for op in [kc::Reduction::Sum, kc::Reduction::Max, kc::Reduction::Min] {
+        let mut out = Tensor::empty(&[], DType::F32, device).unwrap();
+        kc::reduce(op, &x, None, &mut out).unwrap();
+        assert!(
+            out.to_vec_f64().unwrap()[0].is_nan(),
+            "{} with a NaN",
+            op.name()
+        );
+    }
     let values = [1e-30f32, 0.0, 3.0, -2.0, 7.5e-40];
     let divisor = 1e-39f32;
     let x = Tensor::from_vec(values.to_vec(), &[5])

@@ -45,8 +45,14 @@ fn entry_points() -> Vec<(&'static str, String)> {
             ));
         }
         for kind in ["sum", "max", "min"] {
-            entries.push(("opkit/reduce.cu", format!("reduce_{kind}_{dt}_rows")));
-            entries.push(("opkit/reduce.cu", format!("reduce_{kind}_{dt}_cols")));
+            for layout in ["rows", "cols"] {
+                for pass in ["", "_split", "_final"] {
+                    entries.push((
+                        "opkit/reduce.cu",
+                        format!("reduce_{kind}_{dt}_{layout}{pass}"),
+                    ));
+                }
+            }
         }
         for row in ["softmax", "log_softmax", "rms_norm", "layer_norm"] {
             entries.push(("opkit/rows.cu", format!("{row}_{dt}")));

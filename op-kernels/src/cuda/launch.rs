@@ -168,7 +168,7 @@ pub fn grid_rows(device: Device, rows: usize, cols: usize) -> Result<LaunchConfi
 }
 
 /// The device's multiprocessor count, read once per device.
-fn multiprocessors(device: Device) -> Result<usize> {
+pub(crate) fn multiprocessors(device: Device) -> Result<usize> {
     static COUNTS: OnceLock<Mutex<HashMap<Device, usize>>> = OnceLock::new();
     let counts = COUNTS.get_or_init(Default::default);
     if let Some(&n) = lock(counts).get(&device) {

@@ -199,8 +199,16 @@ fn samples(op: &opkit::OpHandle<'_>, dtype: DType) -> Option<Vec<Vec<Value>>> {
             vec![t(&[7, 9], 1), t(&[9, 5], 2)],
             vec![t(&[3, 4, 6], 3), t(&[6, 2], 4)],
             vec![t(&[2, 4, 6], 5), t(&[2, 6, 3], 6)],
+            // Batch dims that broadcast (a stride-0 operand, and one copied), and vectors.
+            vec![t(&[2, 1, 4, 6], 7), t(&[3, 6, 5], 8)],
+            vec![t(&[6], 9), t(&[2, 6, 3], 10)],
+            vec![t(&[2, 4, 6], 11), t(&[6], 12)],
         ],
-        "ops::linear" => vec![vec![t(&[5, 8], 1), t(&[3, 8], 2), t(&[3], 3)]],
+        "ops::linear" => vec![
+            vec![t(&[5, 8], 1), t(&[3, 8], 2), t(&[3], 3)],
+            vec![t(&[2, 5, 8], 4), t(&[3, 8], 5), Value::None],
+            vec![t(&[5, 8], 6), t(&[8], 7), Value::None],
+        ],
         _ => return None,
     })
 }

@@ -8,9 +8,9 @@
 //! rms_norm, layer_norm, matmul, linear.
 
 use op_macros::kernel;
-use op_runtime::{DType, Error, Meta, Result, Scalar, Tensor};
+use op_runtime::{DType, Error, Meta, Result, Scalar, Tensor, broadcast_shapes};
 
-use super::elementwise::{Binary, Unary, binary, binary_scaled, contiguous, unary};
+use super::elementwise::{Binary, Unary, binary, binary_scaled, unary};
 use super::reduce::{Reduction, reduce};
 use super::rows;
 use crate::ops::dims::{reduced_dims, wrap_dim};
@@ -286,10 +286,19 @@ pub fn layer_norm_cuda(
     rows::layer_norm(input, cols, weight, bias, eps, out)
 }
 
-/// `ops::matmul` on CUDA through cuBLAS: matrices and batches of matrices (a 2-D right operand
-/// is shared by the batch). Vectors are viewed as one-row or one-column matrices.
+/// `ops::matmul` on CUDA through cuBLAS: matrices and batches of matrices whose batch dims
+/// broadcast, as PyTorch's. Vectors are viewed as one-row or one-column matrices.
 #[kernel(matmul, device = cuda, dtypes(f32, f16, bf16))]
 pub fn matmul_cuda(self_: &Tensor, other: &Tensor, out: &mut Tensor) -> Result<()> {
+    if self_.dim() == 0 || other.dim() == 0 {
+        return Err(Error::ShapeMismatch {
+            context: format!(
+                "matmul: both arguments need at least 1 dimension, got shapes {:?} and {:?}",
+                self_.shape(),
+                other.shape()
+            ),
+        });
+    }
     let a = if self_.dim() == 1 {
         self_.unsqueeze(0)?
     } else {
@@ -300,16 +309,23 @@ pub fn matmul_cuda(self_: &Tensor, other: &Tensor, out: &mut Tensor) -> Result<(
     } else {
         other.clone()
     };
-    // The output as the matrix product's shape (a view of `out`, same storage).
-    let mut shape: Vec<usize> = a.shape()[..a.dim() - 1].to_vec();
-    shape.push(b.shape()[b.dim() - 1]);
+    // The output as the matrix product's shape (a view of `out`, same storage): the broadcast
+    // batch dims, then m and n. A shape error is left to the launcher, which says more.
+    let (ash, bsh) = (a.shape(), b.shape());
+    let mut shape = broadcast_shapes(&[
+        &ash[..ash.len().saturating_sub(2)],
+        &bsh[..bsh.len().saturating_sub(2)],
+    ])
+    .unwrap_or_default();
+    shape.extend([ash[ash.len() - 2], bsh[bsh.len() - 1]]);
     let dims: Vec<isize> = shape.iter().map(|&s| s as isize).collect();
     let mut target = out.view_shape(&dims)?;
     super::matmul::matmul(&a, &b, &mut target)
 }
 
 /// `ops::linear` on CUDA: `input @ weightᵀ + bias` (cuBLAS, then a broadcast add); a 1-D weight
-/// is a matrix–vector product.
+/// is a matrix–vector product. The transposed weight is a view, which cuBLAS reads as a
+/// transposed operand (no copy).
 #[kernel(linear, device = cuda, dtypes(f32, f16, bf16))]
 pub fn linear_cuda(
     input: &Tensor,
@@ -320,7 +336,7 @@ pub fn linear_cuda(
     let wt = if weight.dim() == 1 {
         weight.clone()
     } else {
-        contiguous(&weight.transpose(-2, -1)?)?
+        weight.transpose(-2, -1)?
     };
     let Some(bias) = bias else {
         return matmul_cuda(input, &wt, out);

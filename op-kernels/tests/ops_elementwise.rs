@@ -658,6 +658,119 @@ fn zero_dim_tensors_and_mixed_operands_promote_like_pytorch() {
     }
 }
 
+/// A 0-d float operand of another dtype than a float16/bfloat16 result is used at f32 precision,
+/// as PyTorch's CPU kernels use it (the computation type), not rounded to the result dtype
+/// first; the result is rounded once. Values from PyTorch 2.15.
+#[test]
+fn zero_dim_operands_keep_their_precision() {
+    use half::{bf16, f16};
+    let h = tensor(&[-2.5, 0.001, 2.0], &[3], DType::F16);
+    let c = tensor(&[-8.978442192077637], &[], DType::F32);
+    let want = |x: f64, f: &dyn Fn(f32) -> f32| f64::from(f16::from_f32(f(x as f32)));
+    let hv = h.to_vec_f64().unwrap();
+    let cv = -8.978_442_f32;
+    // mul, both orders: -2.5 · c is 22.453125 in PyTorch (22.4375 with c rounded to f16 first).
+    for y in [
+        ops::mul_tensor::call(&h, &c).unwrap(),
+        ops::mul_tensor::call(&c, &h).unwrap(),
+    ] {
+        assert_eq!(y.dtype(), DType::F16);
+        let got = y.to_vec_f64().unwrap();
+        assert_eq!(got[0], 22.453125);
+        for (g, x) in got.iter().zip(&hv) {
+            assert_eq!(*g, want(*x, &|x| x * cv));
+        }
+    }
+    // A value beyond float16's range: x · 70000 rounded once, not x · inf.
+    let big = tensor(&[70000.0], &[], DType::F32);
+    let y = ops::mul_tensor::call(&h, &big)
+        .unwrap()
+        .to_vec_f64()
+        .unwrap();
+    assert_eq!(y[1], want(hv[1], &|x| x * 70000.0));
+    assert!(y[1].is_finite());
+    let y = ops::div_tensor::call(&big, &h)
+        .unwrap()
+        .to_vec_f64()
+        .unwrap();
+    for (g, x) in y.iter().zip(&hv) {
+        assert_eq!(*g, want(*x, &|x| 70000.0 / x), "70000 / {x}");
+    }
+    let y = ops::div_tensor::call(&h, &c).unwrap().to_vec_f64().unwrap();
+    for (g, x) in y.iter().zip(&hv) {
+        assert_eq!(*g, want(*x, &|x| x / cv), "{x} / c");
+    }
+    // add and sub with alpha, either operand 0-d: one fused multiply-add in f32, then bf16.
+    let b = tensor(&[3.0, -1.5, 0.0078125], &[3], DType::BF16);
+    let bv = b.to_vec_f64().unwrap();
+    let s = tensor(&[1.1], &[], DType::F32);
+    let sv = 1.1f32;
+    let bf = |v: f32| f64::from(bf16::from_f32(v));
+    let cases: [(Tensor, &dyn Fn(f32) -> f32); 4] = [
+        (
+            ops::add_tensor::call(&b, &s, Scalar::Float(2.5)).unwrap(),
+            &|x| 2.5f32.mul_add(sv, x),
+        ),
+        (
+            ops::sub_tensor::call(&b, &s, Scalar::Float(2.5)).unwrap(),
+            &|x| (-2.5f32).mul_add(sv, x),
+        ),
+        (
+            ops::add_tensor::call(&s, &b, Scalar::Float(2.5)).unwrap(),
+            &|x| 2.5f32.mul_add(x, sv),
+        ),
+        (
+            ops::sub_tensor::call(&s, &b, Scalar::Float(2.5)).unwrap(),
+            &|x| (-2.5f32).mul_add(x, sv),
+        ),
+    ];
+    for (i, (y, f)) in cases.iter().enumerate() {
+        assert_eq!(y.dtype(), DType::BF16);
+        for (g, x) in y.to_vec_f64().unwrap().iter().zip(&bv) {
+            assert_eq!(*g, bf(f(*x as f32)), "case {i}, x = {x}");
+        }
+    }
+    // An integer 0-d operand likewise: 100001 is exact in f32, not inf in f16.
+    let n = Tensor::from_vec(vec![100_001i64], &[]).unwrap();
+    let y = ops::mul_tensor::call(&h, &n).unwrap().to_vec_f64().unwrap();
+    assert_eq!(y[1], want(hv[1], &|x| x * 100_001.0));
+}
+
+/// A float `alpha` beyond the result dtype's range is refused, as PyTorch refuses it ("value
+/// cannot be converted to type c10::Half without overflow"); ±inf and NaN pass.
+#[test]
+fn float_alpha_must_fit_the_result_dtype() {
+    for (dtype, alpha) in [
+        (DType::F16, 1e6),
+        (DType::F16, 65536.0),
+        (DType::BF16, 1e39),
+        (DType::F32, -1e39),
+    ] {
+        let x = tensor(&[1.0, 2.0], &[2], dtype);
+        for err in [
+            ops::add_tensor::call(&x, &x, Scalar::Float(alpha)).unwrap_err(),
+            ops::sub_tensor::call(&x, &x, Scalar::Float(alpha)).unwrap_err(),
+            ops::add_scalar::call(&x, Scalar::Int(1), Scalar::Float(alpha)).unwrap_err(),
+            ops::sub_scalar::call(&x, Scalar::Int(1), Scalar::Float(alpha)).unwrap_err(),
+        ] {
+            assert!(
+                matches!(err, Error::InvalidArgument(_)) && err.to_string().contains("overflow"),
+                "{dtype} alpha={alpha}: {err}"
+            );
+        }
+    }
+    let x = tensor(&[1.0, 2.0], &[2], DType::F16);
+    let big = Scalar::Int(1 << 40);
+    assert!(ops::add_tensor::call(&x, &x, big).is_err());
+    let y = ops::add_tensor::call(&x, &x, Scalar::Float(f64::INFINITY)).unwrap();
+    assert_eq!(y.to_vec_f64().unwrap(), vec![f64::INFINITY; 2]);
+    // The largest float16 is accepted: 1 + 65504 rounds to 65504, 2 + 2 · 65504 overflows.
+    let y = ops::add_tensor::call(&x, &x, Scalar::Float(65504.0)).unwrap();
+    assert_eq!(y.to_vec_f64().unwrap(), vec![65504.0, f64::INFINITY]);
+    let d = tensor(&[1.0], &[1], DType::F64);
+    assert!(ops::add_tensor::call(&d, &d, Scalar::Float(1e300)).is_ok());
+}
+
 /// Each op at each ISA level this CPU has: the same bits as the scalar level (the SIMD layer
 /// evaluates the same operations in every backend).
 #[test]

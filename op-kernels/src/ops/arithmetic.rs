@@ -4,7 +4,11 @@
 //!
 //! Floats compute in f32 lanes (f64 for f64) and round once to the result dtype, so results are
 //! correctly rounded — exact to ½ ULP of the result dtype — except `alpha ≠ 1`, which is one fused
-//! multiply-add (also ½ ULP) where PyTorch rounds the same way. Integers wrap around on overflow.
+//! multiply-add (also ½ ULP) where PyTorch rounds the same way. Operands of another dtype are
+//! converted to the result dtype first, except a 0-d one, which is used at the precision of the
+//! computation (f32 for f16/bf16 results), as PyTorch's CPU kernels use it: `f16[x] · f32[](c)`
+//! is `x · c` rounded once. A float `alpha` must fit the result dtype (PyTorch's overflow check).
+//! Integers wrap around on overflow.
 //! NaN and ±inf follow IEEE (`inf - inf = NaN`, `x / 0 = ±inf`, `0 / 0 = NaN`).
 
 use op_macros::custom_op;
@@ -143,6 +147,46 @@ fn int_alpha(op: &str, alpha: Scalar, dtype: DType) -> Result<i64> {
     Ok(value)
 }
 
+/// A float result's `alpha`, as PyTorch checks it: a finite value beyond the dtype's range is
+/// refused (float16 `alpha=1e6` would otherwise turn every sum into ±inf); ±inf and NaN pass.
+fn float_alpha(op: &str, alpha: Scalar, dtype: DType) -> Result<f64> {
+    let value = alpha.to_f64();
+    let max = match dtype {
+        DType::F16 => f64::from(half::f16::MAX),
+        DType::BF16 => f64::from(half::bf16::MAX),
+        DType::F32 => f64::from(f32::MAX),
+        _ => f64::MAX,
+    };
+    if value.is_finite() && value.abs() > max {
+        return Err(Error::InvalidArgument(format!(
+            "{op}: alpha={value} cannot be converted to {dtype} without overflow (its largest finite value is {max})"
+        )));
+    }
+    Ok(value)
+}
+
+/// The value of a 0-d operand whose dtype is not the float result's. PyTorch computes with it in
+/// the computation type (f32 for float16/bfloat16 results) rather than rounding it to the result
+/// dtype first: `f16[x] * f32[](70000.0)` is `x · 70000` rounded once, not `x · inf`. It becomes
+/// a constant operand, rounded to the lanes where it is used.
+fn zero_dim_value(t: &Tensor, dtype: DType) -> Result<Option<f64>> {
+    if t.dim() == 0 && t.dtype() != dtype {
+        return Ok(Some(t.to_vec_f64()?[0]));
+    }
+    Ok(None)
+}
+
+/// `op(c, x)` for a constant first operand `c`: [`binary_scalar_into`] computes `op(x, c)`.
+#[derive(Clone, Copy, Debug)]
+struct Reversed<Op>(Op);
+
+impl<Op: BinaryOp> BinaryOp for Reversed<Op> {
+    #[inline(always)]
+    fn apply<S: Simd>(&self, s: S, x: S::V, c: S::V) -> S::V {
+        self.0.apply(s, c, x)
+    }
+}
+
 /// PyTorch accepts a bool `alpha` only for bool results, which these ops refuse.
 fn no_bool_alpha(op: &str, alpha: Scalar) -> Result<()> {
     if matches!(alpha, Scalar::Bool(_)) {
@@ -167,13 +211,31 @@ fn tensor_tensor(
     no_bool_sub(kind, false, a.dtype(), b.dtype())?;
     no_bool_alpha(op, alpha)?;
     let dtype = out.dtype();
-    let (a, b) = (as_dtype(a, dtype)?, as_dtype(b, dtype)?);
     if dtype.is_floating_point() {
-        let alpha = if kind == Kind::Sub {
-            -alpha.to_f64()
-        } else {
-            alpha.to_f64()
+        let alpha = match kind {
+            Kind::Add => float_alpha(op, alpha, dtype)?,
+            Kind::Sub => -float_alpha(op, alpha, dtype)?,
+            Kind::Mul | Kind::Div => 1.0,
         };
+        if let Some(c) = zero_dim_value(b, dtype)? {
+            let a = as_dtype(a, dtype)?;
+            return with_float!(dtype, op, T => match kind {
+                Kind::Add | Kind::Sub => binary_scalar_into::<T, _>(op, &AddScaled { alpha }, &a, c, out),
+                Kind::Mul => binary_scalar_into::<T, _>(op, &Mul, &a, c, out),
+                Kind::Div => binary_scalar_into::<T, _>(op, &Div, &a, c, out),
+            });
+        }
+        if let Some(c) = zero_dim_value(a, dtype)? {
+            let b = as_dtype(b, dtype)?;
+            return with_float!(dtype, op, T => match kind {
+                Kind::Add | Kind::Sub => {
+                    binary_scalar_into::<T, _>(op, &Reversed(AddScaled { alpha }), &b, c, out)
+                }
+                Kind::Mul => binary_scalar_into::<T, _>(op, &Reversed(Mul), &b, c, out),
+                Kind::Div => binary_scalar_into::<T, _>(op, &Reversed(Div), &b, c, out),
+            });
+        }
+        let (a, b) = (as_dtype(a, dtype)?, as_dtype(b, dtype)?);
         return with_float!(dtype, op, T => match kind {
             Kind::Add if alpha == 1.0 => binary_into::<T, _>(op, &Add, &a, &b, out),
             Kind::Sub if alpha == -1.0 => binary_into::<T, _>(op, &Sub, &a, &b, out),
@@ -182,6 +244,7 @@ fn tensor_tensor(
             Kind::Div => binary_into::<T, _>(op, &Div, &a, &b, out),
         });
     }
+    let (a, b) = (as_dtype(a, dtype)?, as_dtype(b, dtype)?);
     let alpha = match kind {
         Kind::Add => int_alpha(op, alpha, dtype)?,
         Kind::Sub => int_alpha(op, alpha, dtype)?.wrapping_neg(),
@@ -212,7 +275,7 @@ fn tensor_scalar(
     let x = as_dtype(x, dtype)?;
     if dtype.is_floating_point() {
         let c = match kind {
-            Kind::Add | Kind::Sub => other.to_f64() * alpha.to_f64(),
+            Kind::Add | Kind::Sub => other.to_f64() * float_alpha(op, alpha, dtype)?,
             Kind::Mul | Kind::Div => other.to_f64(),
         };
         return with_float!(dtype, op, T => match kind {

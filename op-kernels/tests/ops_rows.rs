@@ -201,6 +201,68 @@ fn reduction_dtypes_and_errors() {
     assert!(s[0].is_nan() && s[1] == f32::INFINITY && s[2].is_nan());
 }
 
+/// `mean(dtype=float16/bfloat16)` of a wider input averages the input as it is (PyTorch), and
+/// `sum(dtype=bool)` is a logical or. Values from PyTorch 2.15.
+#[test]
+fn reductions_into_narrow_dtypes() {
+    let x = Tensor::from_vec(vec![1.003f32, 1.006], &[2]).unwrap();
+    let m = ops::mean::call(&x, Some(&[0]), false, Some(DType::BF16)).unwrap();
+    assert_eq!(m.dtype(), DType::BF16);
+    // Converted first, 1.0 and 1.0078125 would average to a tie, rounded to 1.0.
+    assert_eq!(m.to_vec_f64().unwrap(), vec![1.0078125]);
+    // Converted first, 70000 would be inf in float16; as integers they average to 0.5.
+    let i = Tensor::from_vec(vec![70000i64, -69999], &[2]).unwrap();
+    for x in [
+        i.clone(),
+        i.to_dtype(DType::F32).unwrap(),
+        i.to_dtype(DType::F64).unwrap(),
+    ] {
+        let m = ops::mean::call(&x, None, false, Some(DType::F16)).unwrap();
+        assert_eq!(
+            (m.dtype(), m.to_vec_f64().unwrap()),
+            (DType::F16, vec![0.5])
+        );
+    }
+    // sum converts first, as PyTorch: inf + -inf.
+    let s = ops::sum::call(
+        &i.to_dtype(DType::F32).unwrap(),
+        None,
+        false,
+        Some(DType::F16),
+    )
+    .unwrap();
+    assert!(s.to_vec_f64().unwrap()[0].is_nan());
+    // Over rows, keepdim, and a half input whose own dtype needs nothing wider.
+    let x = tensor(&values(3 * 50, 4, 2.0), &[3, 50], DType::F32);
+    let want: Vec<f64> = x
+        .to_vec_f64()
+        .unwrap()
+        .chunks(50)
+        .map(|r| f64::from(half::f16::from_f32((r.iter().sum::<f64>() / 50.0) as f32)))
+        .collect();
+    let m = ops::mean::call(&x, Some(&[1]), true, Some(DType::F16)).unwrap();
+    assert_eq!(m.shape(), &[3, 1]);
+    assert_close(
+        &m.to_vec_f64().unwrap(),
+        &want,
+        DType::F16,
+        1.0,
+        0.0,
+        "mean f16 of f32 rows",
+    );
+
+    let b = Tensor::from_vec(vec![0.0f32, 0.0, f32::NAN, 0.0, 2.0, -1.0], &[3, 2]).unwrap();
+    let any = ops::sum::call(&b, Some(&[1]), false, Some(DType::Bool)).unwrap();
+    assert_eq!(any.dtype(), DType::Bool);
+    assert_eq!(any.to_vec::<bool>().unwrap(), vec![false, true, true]);
+    let flags = Tensor::from_vec(vec![true, true], &[2]).unwrap();
+    let all = ops::sum::call(&flags, None, false, Some(DType::Bool)).unwrap();
+    assert_eq!(all.to_vec::<bool>().unwrap(), vec![true]);
+    let empty = Tensor::from_vec(Vec::<i32>::new(), &[0]).unwrap();
+    let none = ops::sum::call(&empty, None, false, Some(DType::Bool)).unwrap();
+    assert_eq!(none.to_vec::<bool>().unwrap(), vec![false]);
+}
+
 /// Applies `f` to every line of `x` along `dim`, in place of that line.
 fn along(x: &[f64], shape: &[usize], dim: usize, f: impl Fn(&[f64]) -> Vec<f64>) -> Vec<f64> {
     let inner: usize = shape[dim + 1..].iter().product();

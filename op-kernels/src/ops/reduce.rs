@@ -62,7 +62,8 @@ fn sum_dtype(input: DType, dtype: Option<DType>) -> DType {
 /// Sum over `dim` (all dims when `None` or empty), keeping reduced dims as size 1 when `keepdim`.
 ///
 /// dtypes: every input dtype; the result is `dtype` when given (the input is converted first),
-/// else the input's for floats and int64 for integers and bool. Error bounds in the
+/// else the input's for floats and int64 for integers and bool. A bool result is whether any
+/// element is nonzero (bools add as a logical or, as in PyTorch). Error bounds in the
 /// [module docs](self).
 ///
 /// ```
@@ -95,12 +96,6 @@ pub fn sum_shape(
     dtype: Option<DType>,
 ) -> Result<Meta> {
     let out = sum_dtype(self_.dtype, dtype);
-    if out == DType::Bool {
-        return Err(Error::UnsupportedDType {
-            dtype: out,
-            context: "ops::sum.dim_IntList (as a result dtype)".into(),
-        });
-    }
     let reduced = reduced_dims("ops::sum.dim_IntList", dim, self_.shape.len())?;
     Ok(Meta::new(
         &reduced_shape(&self_.shape, &reduced, keepdim),
@@ -112,7 +107,10 @@ pub fn sum_shape(
 /// Mean over `dim` (all dims when `None` or empty); NaN for an empty reduction, as PyTorch.
 ///
 /// dtypes: float inputs, or any input with a float `dtype` (PyTorch refuses integer means without
-/// one). Error bounds in the [module docs](self).
+/// one). With `dtype` float16 or bfloat16 and an input of another dtype, the mean is computed from
+/// the input as it is, in f32 (f64 for an f64 input), then rounded to `dtype`, as PyTorch does
+/// (converting the input first would round every element, and overflow for large ones). Error
+/// bounds in the [module docs](self).
 #[custom_op(
     "ops::mean.dim(Tensor self, int[1]? dim, bool keepdim=False, *, ScalarType? dtype=None) -> Tensor",
     shape = mean_shape
@@ -157,7 +155,26 @@ fn reduce(op: &str, mean: bool, x: &Tensor, dim: Option<&[i64]>, out: &mut Tenso
         // Nothing to write (and the sizes of an empty input may not multiply: see size_product).
         return Ok(());
     }
+    if mean && matches!(dtype, DType::F16 | DType::BF16) && x.dtype() != dtype {
+        let wide = if x.dtype() == DType::F64 {
+            DType::F64
+        } else {
+            DType::F32
+        };
+        let mut means = Tensor::empty(out.shape(), wide, out.device())?;
+        reduce(op, mean, x, dim, &mut means)?;
+        return out.copy_from(&means);
+    }
     let (x, _rows, cols) = rows_of(&as_dtype(x, dtype)?, &reduced)?;
+    if dtype == DType::Bool {
+        let xs = x.as_slice::<bool>()?;
+        return with_contiguous_out::<bool>(out, |o| {
+            for (r, slot) in o.iter_mut().enumerate() {
+                *slot = xs[r * cols..(r + 1) * cols].iter().any(|&v| v);
+            }
+            Ok(())
+        });
+    }
     if dtype.is_floating_point() {
         return with_float!(dtype, op, T => {
             let xs = x.as_slice::<T>()?;

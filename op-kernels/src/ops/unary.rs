@@ -10,10 +10,10 @@
 //! |---|---|---|---|
 //! | neg, abs, relu | exact | exact | exact |
 //! | exp, log | ≤ 2 ULP | ≤ 1 ULP (libm) | ≤ 1 ULP |
-//! | tanh | ≤ 3 ULP | ≤ 1 ULP (libm) | ≤ 1 ULP |
-//! | sigmoid, silu | ≤ 5 ULP | ≤ 4 ULP | ≤ 1 ULP |
-//! | gelu (`none`: erf) | ≤ 6 ULP for x ≥ 0, ≤ 2e-6 relative for -3 < x < 0, 1e-6 of \|x\| below | ≤ 1e-14 relative | ≤ 1 ULP |
-//! | gelu (`tanh`) | ≤ 5 ULP, or 1e-6 of \|x\| | ≤ 4 ULP | ≤ 1 ULP |
+//! | tanh | ≤ 3 ULP | ≤ 2 ULP (libm) | ≤ 1 ULP |
+//! | sigmoid, silu | ≤ 5 ULP; silu below x = -87.3, where `e^x` is subnormal, plus \|x\|·2⁻¹⁵⁰ | ≤ 4 ULP; silu below x = -708 plus \|x\|·2⁻¹⁰⁷⁵ | ≤ 1 ULP |
+//! | gelu (`none`: erf) | ≤ 6 ULP for x ≥ 0, ≤ 2e-6 relative for -3 < x < 0, 1e-6 of \|x\| below | ≤ 1e-14 relative, or 1e-15 of \|x\| (`1 + erf` cancels for x < 0) | ≤ 1 ULP, or 1e-6 of \|x\| |
+//! | gelu (`tanh`) | ≤ 5 ULP, or 1e-6 of \|x\| | ≤ 4 ULP, or 1e-15 of \|x\| | ≤ 1 ULP, or 1e-6 of \|x\| |
 //!
 //! NaN propagates everywhere (`relu(NaN) = NaN`, as PyTorch). At infinities the formulas above
 //! are evaluated as written in IEEE arithmetic: `exp(-inf) = 0`, `log(0) = -inf`, `log(x < 0) = NaN`,
@@ -85,8 +85,8 @@ pub fn silu(self_: &Tensor, out: &mut Tensor) -> Result<()> {
 
 /// `1 / (1 + e^-x)`. Floats (PyTorch would promote integers to float32: convert them first).
 ///
-/// Below x ≈ -88.7 (f32 lanes) `e^-x` overflows and the result, which would be subnormal, is 0 —
-/// as in PyTorch's vectorised CPU kernel. `silu` likewise.
+/// Results that are subnormal (x below about -87.3 in f32 lanes, -708 in f64) come out as
+/// subnormals, rounded once, where PyTorch's vectorised CPU kernel returns 0. `silu` likewise.
 #[custom_op("ops::sigmoid(Tensor self) -> Tensor", dtypes(f32, f64, f16, bf16))]
 pub fn sigmoid(self_: &Tensor, out: &mut Tensor) -> Result<()> {
     run("ops::sigmoid", &Sigmoid, None, self_, out)

@@ -456,6 +456,55 @@ fn alpha_sums_round_like_the_cpu() {
     }
 }
 
+/// Launchers given an input that overlaps the output: exactly (in place) it is computed there; any
+/// other overlap is copied aside first, so the result is what the input held before the call.
+#[test]
+fn overlapping_inputs_read_the_values_before_the_call() {
+    let Some(device) = gpu("overlapping_inputs_read_the_values_before_the_call") else {
+        return;
+    };
+    let host: Vec<f32> = (0..4096).map(|i| i as f32).collect();
+    let fresh = || {
+        Tensor::from_vec(host.clone(), &[4096])
+            .unwrap()
+            .to(device)
+            .unwrap()
+    };
+    // out = neg(x shifted by one element): every element's source is another thread's output.
+    let buf = fresh();
+    let src = buf.narrow(0, 0, 4095).unwrap();
+    let mut dst = buf.narrow(0, 1, 4095).unwrap();
+    kc::unary(kc::Unary::Neg, &src, &mut dst, 0.0).unwrap();
+    let got = buf.to_vec_f64().unwrap();
+    assert_eq!(got[0], 0.0);
+    for (i, &v) in got.iter().enumerate().skip(1) {
+        assert_eq!(v, -((i - 1) as f64), "element {i}");
+    }
+    // In place: the same view as input and output.
+    let buf = fresh();
+    let mut same = buf.clone();
+    kc::binary(kc::Binary::Add, &buf, &buf.clone(), &mut same).unwrap();
+    let got = buf.to_vec_f64().unwrap();
+    assert!(got.iter().enumerate().all(|(i, &v)| v == 2.0 * i as f64));
+    // A row op over overlapping rows: softmax of rows 0..3 written to rows 1..4.
+    let buf = fresh().view_shape(&[64, 64]).unwrap();
+    let want = opkit::kernels::ops::softmax::call(
+        &Tensor::from_vec(host[..63 * 64].to_vec(), &[63, 64]).unwrap(),
+        1,
+        None,
+    )
+    .unwrap()
+    .to_vec_f64()
+    .unwrap();
+    let src = buf.narrow(0, 0, 63).unwrap();
+    let mut dst = buf.narrow(0, 1, 63).unwrap();
+    kc::softmax(&src, 1, false, &mut dst).unwrap();
+    let got = dst.to_vec_f64().unwrap();
+    for (g, w) in got.iter().zip(&want) {
+        assert!((g - w).abs() <= 1e-6, "{g} vs {w}");
+    }
+}
+
 /// The norms with float32 parameters for f16/bf16 rows (mixed precision, the `_f32p` kernels) and
 /// an rms_norm weight of another dtype: the input's dtype out, close to the CPU's result.
 #[test]

@@ -240,8 +240,29 @@ fn same_shape(what: &str, expected: &[usize], found: &[usize]) -> Result<()> {
     })
 }
 
+/// `x` itself, unless it shares elements with `out` in another layout: then a copy of it made
+/// first. The kernels take `__restrict__` pointers, and read each element in the thread that
+/// writes it, so an input that is exactly the output (in place) is fine, but one that overlaps it
+/// any other way would read elements other threads have already written.
+pub(crate) fn apart_from(x: &Tensor, out: &Tensor) -> Result<Tensor> {
+    let in_place = x.offset() == out.offset() && x.strides() == out.strides();
+    if !x.overlaps(out) || (in_place && x.shape() == out.shape()) {
+        return Ok(x.clone());
+    }
+    let mut aside = Tensor::empty(x.shape(), x.dtype(), x.device())?;
+    if dtype_suffix(x.dtype(), "copy").is_err()
+        || Strided::new(x.shape(), &[aside.strides(), x.strides()]).is_err()
+    {
+        aside.copy_from(x)?;
+    } else {
+        unary(Unary::Scale, x, &mut aside, 1.0)?;
+    }
+    Ok(aside)
+}
+
 /// `out = op(x, alpha)` elementwise; `x` has `out`'s shape, both on one CUDA device with one
-/// dtype (f32, f16 or bf16), any strides.
+/// dtype (f32, f16 or bf16), any strides. `x` may be `out` itself (in place); an `x` that
+/// overlaps `out` otherwise is copied first.
 pub fn unary(op: Unary, x: &Tensor, out: &mut Tensor, alpha: f32) -> Result<()> {
     let device = out.device();
     let what = op.name();
@@ -253,6 +274,7 @@ pub fn unary(op: Unary, x: &Tensor, out: &mut Tensor, alpha: f32) -> Result<()> 
     if n == 0 {
         return Ok(());
     }
+    let x = &apart_from(x, out)?;
     let (xp, yp, n64) = (rt::device_ptr(x)?, rt::device_ptr(out)?, n as i64);
     let stream = rt::stream(device)?;
     if x.is_contiguous() && out.is_contiguous() {
@@ -275,7 +297,8 @@ pub fn unary(op: Unary, x: &Tensor, out: &mut Tensor, alpha: f32) -> Result<()> 
 }
 
 /// `out = op(a, b)` elementwise, `a` and `b` broadcast to `out`'s shape; all on one CUDA device
-/// with one dtype (f32, f16 or bf16), any strides.
+/// with one dtype (f32, f16 or bf16), any strides. Either operand may be `out` itself (in place);
+/// one that overlaps `out` otherwise is copied first.
 pub fn binary(op: Binary, a: &Tensor, b: &Tensor, out: &mut Tensor) -> Result<()> {
     binary_scaled(op, a, b, 1.0, out)
 }
@@ -311,6 +334,7 @@ pub fn binary_scaled(
     if n == 0 {
         return Ok(());
     }
+    let (a, b) = (apart_from(&a, out)?, apart_from(&b, out)?);
     let (ap, bp, yp, n64) = (
         rt::device_ptr(&a)?,
         rt::device_ptr(&b)?,

@@ -9,7 +9,7 @@ use cudarc::driver::PushKernelArg;
 use op_runtime::cuda as rt;
 use op_runtime::{DType, Error, Result, Tensor};
 
-use super::elementwise::contiguous;
+use super::elementwise::{apart_from, contiguous};
 use super::launch::{
     CudaSource, check_tensors, dtype_suffix, grid_1d, grid_rows, launch, multiprocessors,
 };
@@ -97,7 +97,8 @@ pub fn reduce(op: Reduction, x: &Tensor, dim: Option<usize>, out: &mut Tensor) -
     if out.numel() == 0 {
         return Ok(());
     }
-    let x = contiguous(x)?;
+    // An input that overlaps the output is copied first (see `apart_from`).
+    let x = apart_from(&contiguous(x)?, out)?;
     // A mean divides the sum by r in f64 on the device, rounding once, as the CPU does.
     let divisor: i64 = if op == Reduction::Mean { r as i64 } else { 1 };
     let (xp, yp) = (rt::device_ptr(&x)?, rt::device_ptr(out)?);

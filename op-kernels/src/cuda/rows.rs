@@ -5,7 +5,7 @@ use cudarc::driver::PushKernelArg;
 use op_runtime::cuda as rt;
 use op_runtime::{DType, Error, Result, Tensor};
 
-use super::elementwise::{Unary, check_writable, contiguous, unary};
+use super::elementwise::{Unary, apart_from, check_writable, contiguous, unary};
 use super::launch::{CudaSource, check_tensors, dtype_suffix, grid_rows, launch};
 
 /// The row kernels' source.
@@ -53,7 +53,8 @@ pub fn softmax(x: &Tensor, dim: usize, log: bool, out: &mut Tensor) -> Result<()
         let mut target = out.transpose(dim as isize, -1)?;
         return unary(Unary::Scale, &result, &mut target, 1.0);
     }
-    let x = contiguous(x)?;
+    // An input that overlaps the output is copied first (see `apart_from`); x may be out itself.
+    let x = apart_from(&contiguous(x)?, out)?;
     let cols = x.shape().last().copied().unwrap_or(1);
     let rows = x.numel() / cols;
     let entry = format!("{what}_{dtype}");
@@ -155,9 +156,11 @@ fn norm(
             contiguous(p)
         }
     };
-    let x = contiguous(x)?;
-    let weight = weight.map(param).transpose()?;
-    let bias = bias.map(param).transpose()?;
+    // Inputs that overlap the output are copied first (see `apart_from`); x may be out itself.
+    let x = apart_from(&contiguous(x)?, out)?;
+    let apart = |p: Tensor| apart_from(&p, out);
+    let weight = weight.map(param).transpose()?.map(apart).transpose()?;
+    let bias = bias.map(param).transpose()?.map(apart).transpose()?;
     // A null pointer tells the kernel there is no weight (or bias).
     let ptr = |t: &Option<Tensor>| t.as_ref().map_or(Ok(0u64), rt::device_ptr);
     let (xp, wp, bp, yp) = (

@@ -233,7 +233,8 @@ mod sealed {
 /// where C++ leaves the result undefined:
 /// - to a float type: rounds to nearest (out-of-range values become ±infinity);
 /// - float to integer: truncates toward zero and **saturates** at the type's bounds, NaN becomes 0
-///   (C++ leaves out-of-range values undefined; PyTorch's CPU result varies by path);
+///   (C++ leaves out-of-range values undefined and PyTorch's CPU result varies by path, except
+///   float → uint8, which PyTorch takes through int64 and wraps: `-1.0` is 255 there, 0 here);
 /// - integer to integer ([`Element::from_i64`]): wraps, keeping the low bits, as C++ and PyTorch do
 ///   (`300` → `uint8` is `44`);
 /// - to `bool`: any non-zero value (NaN included) is `true`; `bool` converts to 0 or 1.
@@ -256,11 +257,12 @@ pub trait Element:
     /// `v` converted: integers wrap, floats round to nearest, `bool` is `v != 0`.
     fn from_i64(v: i64) -> Self;
 
-    /// Converts between element types without losing integer precision: integer and `bool` pairs
-    /// go through `i64` (exact, wrapping on narrowing), anything involving a float through `f64`.
+    /// Converts between element types, rounding at most once: an integer or `bool` goes through
+    /// `i64` (exact; then wrapping to an integer type or rounding once to a float type), a float
+    /// through `f64` (exact; then rounding once, or truncating and saturating).
     #[inline]
     fn cast<U: Element>(self) -> U {
-        if Self::DTYPE.is_floating_point() || U::DTYPE.is_floating_point() {
+        if Self::DTYPE.is_floating_point() {
             U::from_f64(self.to_f64())
         } else {
             U::from_i64(self.to_i64())
@@ -342,8 +344,9 @@ macro_rules! half_element {
             }
             #[inline]
             fn from_i64(v: i64) -> Self {
-                // Exact below 2^53 in magnitude, far beyond either type's range.
-                $from_f64(v as f64)
+                // Through f64 rounded to odd: exact below 2^53, and beyond it keeps the sticky
+                // bit, so that the rounding to 11 or 8 bits is the only one (bf16 reaches 2^63).
+                $from_f64(crate::half_round::i64_to_f64_odd(v))
             }
         }
     )*};

@@ -24,6 +24,19 @@ fn f32_round_to_odd(v: f64) -> f32 {
     f32::from_bits(y.to_bits() | 1)
 }
 
+/// `v` as f64 rounded to odd (toward zero, the last bit set when inexact): exact below 2⁵³ in
+/// magnitude; beyond, 53 bits ≥ 11 + 2 (or 8 + 2) keep the final rounding to a half type the
+/// only one that counts (bf16 covers i64's whole range, so this matters there).
+pub(crate) fn i64_to_f64_odd(v: i64) -> f64 {
+    let magnitude = v.unsigned_abs();
+    let shift = (64 - magnitude.leading_zeros()).saturating_sub(53);
+    let kept = magnitude >> shift;
+    let sticky = magnitude & ((1u64 << shift) - 1) != 0;
+    // Below 2^53 and scaled by a power of two: both steps exact.
+    let f = (kept | u64::from(sticky)) as f64 * f64::from(1u32 << shift);
+    if v < 0 { -f } else { f }
+}
+
 /// The f16 nearest `v` (ties to even); NaN stays NaN, beyond the range ±inf.
 pub fn f16_from_f64(v: f64) -> f16 {
     f16::from_f32(f32_round_to_odd(v))
@@ -47,6 +60,22 @@ mod tests {
             }
         }
         best
+    }
+
+    #[test]
+    fn integers_round_to_odd_then_once_to_halves() {
+        assert_eq!(i64_to_f64_odd(0), 0.0);
+        assert_eq!(i64_to_f64_odd(-7), -7.0);
+        assert_eq!(i64_to_f64_odd(1 << 53), 2f64.powi(53));
+        assert_eq!(i64_to_f64_odd(i64::MIN), -(2f64.powi(63)));
+        // 2^62 + 1: inexact in f64, so the last kept bit is set (odd), not rounded away.
+        assert_eq!(i64_to_f64_odd((1 << 62) + 1), 2f64.powi(62) + 2f64.powi(10));
+        assert_eq!(i64_to_f64_odd(i64::MAX), 2f64.powi(63) - 2f64.powi(10));
+        // Just above a bf16 tie (2^62 · (1 + 2^-8) + 1): rounds up; through f64 rounded to
+        // nearest the sticky 1 is lost and the tie goes to even (down).
+        let v = (1i64 << 62) + (1 << 54) + 1;
+        assert_eq!(bf16_from_f64(i64_to_f64_odd(v)).to_bits(), 0x5e81);
+        assert_eq!(bf16_from_f64(v as f64).to_bits(), 0x5e80);
     }
 
     #[test]

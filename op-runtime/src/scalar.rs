@@ -75,12 +75,60 @@ impl Scalar {
 
     /// The value converted to an element type with the rules of [`Element`] (integers keep full
     /// precision; floats truncate and saturate into integer types). This is what `fill_` and
-    /// `full` store.
+    /// `full` store, after [`Scalar::check_fits`].
     pub fn cast<T: Element>(self) -> T {
         match self {
             Scalar::Bool(b) => T::from_i64(i64::from(b)),
             Scalar::Int(i) => T::from_i64(i),
             Scalar::Float(f) => T::from_f64(f),
+        }
+    }
+
+    /// Whether the value can be stored in `dtype` without overflow, as PyTorch's `fill_` and
+    /// `full` check it (`checked_convert`): [`Error::ScalarConversion`] for an integer beyond the
+    /// integer dtype's range (uint8 also takes -255..=-1, which wrap, as in PyTorch), a float that
+    /// is NaN, infinite or out of range for an integer dtype (a fraction truncates), or a finite
+    /// value beyond a float dtype's largest (float16 `70000`). Infinities and NaN suit every float
+    /// dtype, and anything suits `bool`.
+    ///
+    /// ```
+    /// use op_runtime::{DType, Scalar};
+    /// assert!(Scalar::from(300).check_fits(DType::U8).is_err());
+    /// assert!(Scalar::from(-1).check_fits(DType::U8).is_ok());
+    /// assert!(Scalar::from(2.5).check_fits(DType::I32).is_ok());
+    /// assert!(Scalar::from(f64::NAN).check_fits(DType::I32).is_err());
+    /// assert!(Scalar::from(70000).check_fits(DType::F16).is_err());
+    /// assert!(Scalar::from(f64::INFINITY).check_fits(DType::F16).is_ok());
+    /// ```
+    pub fn check_fits(self, dtype: DType) -> Result<()> {
+        let fits = match (self, dtype) {
+            (_, DType::Bool) | (Scalar::Bool(_), _) => true,
+            (_, DType::F64) => true,
+            (Scalar::Int(i), d) if !d.is_floating_point() => {
+                let (lo, hi) = int_range(d);
+                (lo..=hi).contains(&(i as i128))
+            }
+            (Scalar::Float(f), d) if !d.is_floating_point() => {
+                let (lo, hi) = int_range(d);
+                f.is_finite() && (lo as f64..=hi as f64).contains(&f.trunc())
+            }
+            (value, d) => {
+                let max = match d {
+                    DType::F16 => f64::from(half::f16::MAX),
+                    DType::BF16 => f64::from(half::bf16::MAX),
+                    _ => f64::from(f32::MAX),
+                };
+                let v = value.to_f64();
+                !v.is_finite() || v.abs() <= max
+            }
+        };
+        if fits {
+            Ok(())
+        } else {
+            Err(Error::ScalarConversion {
+                value: self,
+                target: dtype,
+            })
         }
     }
 
@@ -102,6 +150,18 @@ impl fmt::Display for Scalar {
             // `{:?}` always keeps a decimal point or exponent, so a float never reads as an int.
             Scalar::Float(x) => write!(f, "{x:?}"),
         }
+    }
+}
+
+/// The values an integer dtype stores from a scalar, as PyTorch's overflow check allows them:
+/// its range, and for uint8 also -255..=-1 (stored wrapped).
+fn int_range(dtype: DType) -> (i128, i128) {
+    match dtype {
+        DType::U8 => (-255, 255),
+        DType::I8 => (i8::MIN.into(), i8::MAX.into()),
+        DType::I16 => (i16::MIN.into(), i16::MAX.into()),
+        DType::I32 => (i32::MIN.into(), i32::MAX.into()),
+        _ => (i64::MIN.into(), i64::MAX.into()),
     }
 }
 

@@ -254,3 +254,68 @@ fn to_same_device_is_a_clone() {
     let t = arange(&[3]);
     assert!(t.to(Device::Cpu).unwrap().same_storage(&t));
 }
+
+/// Integers convert to floats rounded once, as Rust's `as` and PyTorch do: an int64 beyond 2^53
+/// used to go through f64 first (two roundings), and disagreed with `fill_`.
+#[test]
+fn large_integers_round_once_to_floats() {
+    let v = (1i64 << 62) + (1 << 38) + 1;
+    let t = Tensor::from_vec(vec![v, -v, i64::MAX, i64::MIN], &[4]).unwrap();
+    let f = t.to_dtype(DType::F32).unwrap().to_vec::<f32>().unwrap();
+    assert_eq!(f[0].to_bits(), 0x5e80_0001);
+    assert_eq!(
+        f,
+        vec![v as f32, -v as f32, i64::MAX as f32, i64::MIN as f32]
+    );
+    let mut filled = Tensor::zeros(&[1], DType::F32, Device::Cpu).unwrap();
+    filled.fill_(v).unwrap();
+    assert_eq!(filled.to_vec::<f32>().unwrap()[0], f[0]);
+    // bf16 reaches 2^63: just above a tie (2^62 · (1 + 2^-8) + 1) rounds up.
+    let w = (1i64 << 62) + (1 << 54) + 1;
+    let b = Tensor::from_vec(vec![w], &[1])
+        .unwrap()
+        .to_dtype(DType::BF16)
+        .unwrap();
+    assert_eq!(b.to_vec::<bf16>().unwrap()[0].to_bits(), 0x5e81);
+    // f64 keeps 53 bits, rounded once.
+    let d = t.to_dtype(DType::F64).unwrap().to_vec::<f64>().unwrap();
+    assert_eq!(d[0], v as f64);
+}
+
+/// `fill_` and `full` refuse what PyTorch refuses ("value cannot be converted to type … without
+/// overflow") and leave the tensor unchanged; what PyTorch takes, they take.
+#[test]
+fn fill_refuses_values_the_dtype_cannot_hold() {
+    let refused: [(DType, Scalar); 8] = [
+        (DType::U8, Scalar::Int(300)),
+        (DType::U8, Scalar::Int(-256)),
+        (DType::I8, Scalar::Int(-129)),
+        (DType::I32, Scalar::Float(f64::NAN)),
+        (DType::I32, Scalar::Float(1e10)),
+        (DType::F32, Scalar::Float(1e39)),
+        (DType::F16, Scalar::Int(70000)),
+        (DType::BF16, Scalar::Float(3.5e38)),
+    ];
+    for (dtype, value) in refused {
+        let mut t = Tensor::zeros(&[2], dtype, Device::Cpu).unwrap();
+        assert!(
+            matches!(t.fill_(value), Err(Error::ScalarConversion { .. })),
+            "{dtype} {value}"
+        );
+        assert_eq!(t.to_vec_f64().unwrap(), vec![0.0, 0.0], "{dtype} unchanged");
+        assert!(Tensor::full(&[2], value, dtype, Device::Cpu).is_err());
+    }
+    let taken: [(DType, Scalar, f64); 7] = [
+        (DType::U8, Scalar::Int(-1), 255.0),
+        (DType::U8, Scalar::Bool(true), 1.0),
+        (DType::I32, Scalar::Float(2.5), 2.0),
+        (DType::F32, Scalar::Float(f64::INFINITY), f64::INFINITY),
+        (DType::F16, Scalar::Float(65504.0), 65504.0),
+        (DType::Bool, Scalar::Int(5), 1.0),
+        (DType::I64, Scalar::Int(i64::MAX), i64::MAX as f64),
+    ];
+    for (dtype, value, want) in taken {
+        let t = Tensor::full(&[2], value, dtype, Device::Cpu).unwrap();
+        assert_eq!(t.to_vec_f64().unwrap(), vec![want; 2], "{dtype} {value}");
+    }
+}

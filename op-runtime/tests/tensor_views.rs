@@ -304,3 +304,41 @@ fn overlap_checks() {
     assert!(!t.narrow(0, 0, 0).unwrap().overlaps(&t));
     assert!(t.flip(0).unwrap().overlaps(&top));
 }
+
+/// PyTorch lets `transpose`, `flip` and `squeeze(dim)` take dim 0 or -1 of a 0-d tensor (a no-op);
+/// `narrow`, `select` and `size` refuse it, as PyTorch does.
+#[test]
+fn zero_dim_tensors_take_dim_0_where_pytorch_does() {
+    let t = Tensor::from_vec(vec![5i64], &[]).unwrap();
+    for v in [
+        t.transpose(0, -1).unwrap(),
+        t.flip(0).unwrap(),
+        t.squeeze_dim(-1).unwrap(),
+        t.squeeze_dim(0).unwrap(),
+    ] {
+        assert_eq!((v.shape(), v.to_vec::<i64>().unwrap()), (&[][..], vec![5]));
+    }
+    assert!(matches!(t.flip(1), Err(Error::DimOutOfRange { .. })));
+    assert!(matches!(
+        t.transpose(0, -2),
+        Err(Error::DimOutOfRange { .. })
+    ));
+    assert!(t.narrow(0, 0, 1).is_err());
+    assert!(t.select(0, 0).is_err());
+    assert!(t.size(0).is_err());
+}
+
+/// Every empty tensor is contiguous (PyTorch), whatever the strides of its other dims.
+#[test]
+fn empty_views_are_contiguous() {
+    let z = Tensor::zeros(&[2, 0, 3], DType::F32, Device::Cpu).unwrap();
+    let t = z.transpose(0, 2).unwrap();
+    assert_eq!(t.shape(), &[3, 0, 2]);
+    assert!(t.is_contiguous());
+    assert!(t.as_slice::<f32>().unwrap().is_empty());
+    let e = Tensor::zeros(&[1], DType::F32, Device::Cpu)
+        .unwrap()
+        .expand(&[0, 3])
+        .unwrap();
+    assert!(e.is_contiguous());
+}

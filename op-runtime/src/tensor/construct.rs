@@ -50,7 +50,8 @@ impl Tensor {
     }
 
     /// A contiguous tensor with every element `value`, converted to `dtype` by the rules of
-    /// [`Scalar::cast`] (PyTorch's `full`).
+    /// [`Scalar::cast`] (PyTorch's `full`); a value `dtype` cannot hold is an error, as in
+    /// [`fill_`](Tensor::fill_).
     ///
     /// ```
     /// use op_runtime::{DType, Device, Tensor};

@@ -123,9 +123,12 @@ impl Tensor {
     }
 
     /// Sets every element to `value`, converted to the dtype by [`Scalar::cast`] (PyTorch's
-    /// `fill_`).
+    /// `fill_`). A value the dtype cannot hold is [`Error::ScalarConversion`], as PyTorch refuses
+    /// it (see [`Scalar::check_fits`]: `300` for uint8, NaN for an integer dtype, `70000` for
+    /// float16), and nothing is written.
     pub fn fill_(&mut self, value: impl Into<Scalar>) -> Result<()> {
         let value = value.into();
+        value.check_fits(self.dtype())?;
         self.check_writable()?;
         if !self.device().is_cpu() {
             let staged = Tensor::full(self.shape(), value, self.dtype(), Device::Cpu)?;

@@ -48,6 +48,19 @@ pub(crate) fn wrap_dim(dim: isize, ndim: usize) -> Result<usize> {
     }
 }
 
+/// [`wrap_dim`] for the view ops PyTorch lets treat a 0-d tensor as having one dim
+/// (`maybe_wrap_dim(.., wrap_scalar=true)`: `transpose`, `flip`, `squeeze(dim)`), which then
+/// return it unchanged: `Some(dim)`, or `None` for a 0-d layout given dim 0 or -1.
+pub(crate) fn wrap_dim_or_scalar(dim: isize, ndim: usize) -> Result<Option<usize>> {
+    if ndim == 0 {
+        return match dim {
+            0 | -1 => Ok(None),
+            _ => Err(Error::DimOutOfRange { dim, ndim: 1 }),
+        };
+    }
+    wrap_dim(dim, ndim).map(Some)
+}
+
 /// The element count of `shape`, or [`Error::ShapeOverflow`] when it or any single size exceeds
 /// `isize::MAX` (the most elements anything addressable can hold, and ndarray's limit). After this
 /// check every size converts to `isize` exactly, even in a shape with a zero.
@@ -97,11 +110,12 @@ pub(crate) fn contiguous_strides(shape: &[usize]) -> Dims<isize> {
 
 /// PyTorch's `is_contiguous` of a shape and strides (see [`Layout::is_contiguous`]).
 fn is_contiguous(shape: &[usize], strides: &[isize]) -> bool {
+    // Empty first: a mismatched stride of a later dim must not hide a size-0 dim before it.
+    if shape.contains(&0) {
+        return true;
+    }
     let mut expected: isize = 1;
     for (&size, &stride) in shape.iter().zip(strides.iter()).rev() {
-        if size == 0 {
-            return true;
-        }
         if size != 1 {
             if stride != expected {
                 return false;
@@ -255,7 +269,13 @@ impl Layout {
     }
 
     pub(crate) fn transpose(&self, dim0: isize, dim1: isize) -> Result<Layout> {
-        let (a, b) = (wrap_dim(dim0, self.ndim())?, wrap_dim(dim1, self.ndim())?);
+        let (a, b) = (
+            wrap_dim_or_scalar(dim0, self.ndim())?,
+            wrap_dim_or_scalar(dim1, self.ndim())?,
+        );
+        let (Some(a), Some(b)) = (a, b) else {
+            return Ok(self.clone());
+        };
         let (mut shape, mut strides) = (self.shape.clone(), self.strides.clone());
         shape.swap(a, b);
         strides.swap(a, b);
@@ -387,7 +407,9 @@ impl Layout {
     }
 
     pub(crate) fn flip(&self, dim: isize) -> Result<Layout> {
-        let d = wrap_dim(dim, self.ndim())?;
+        let Some(d) = wrap_dim_or_scalar(dim, self.ndim())? else {
+            return Ok(self.clone());
+        };
         let size = self.shape[d];
         if size == 0 {
             return Ok(self.clone());
@@ -448,7 +470,9 @@ impl Layout {
 
     /// Removes dimension `dim` if its size is 1 (PyTorch's `squeeze(dim)`); otherwise unchanged.
     pub(crate) fn squeeze_dim(&self, dim: isize) -> Result<Layout> {
-        let d = wrap_dim(dim, self.ndim())?;
+        let Some(d) = wrap_dim_or_scalar(dim, self.ndim())? else {
+            return Ok(self.clone());
+        };
         Ok(self.keep_dims(|k, size| k != d || size != 1))
     }
 

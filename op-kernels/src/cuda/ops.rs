@@ -13,6 +13,7 @@ use op_runtime::{DType, Error, Meta, Result, Scalar, Tensor, broadcast_shapes};
 use super::elementwise::{Binary, Unary, binary, binary_scaled, unary};
 use super::reduce::{Reduction, reduce};
 use super::rows;
+use crate::ops::arithmetic::float_alpha;
 use crate::ops::dims::{reduced_dims, wrap_dim};
 use crate::ops::norm::check_shapes;
 use crate::ops::{
@@ -70,9 +71,16 @@ pub fn gelu_cuda(self_: &Tensor, approximate: &str, out: &mut Tensor) -> Result<
     unary(kind, self_, out, 0.0)
 }
 
-/// `a ± alpha · b` in one pass, rounded once, as on the CPU (`alpha` rounded to f32 first).
+/// `a ± alpha · b` in one pass, rounded once, as on the CPU (`alpha` rounded to f32 first, after
+/// the CPU's check that it fits the result dtype).
 fn with_alpha(op: Binary, a: &Tensor, b: &Tensor, alpha: Scalar, out: &mut Tensor) -> Result<()> {
-    binary_scaled(op, a, b, alpha.to_f64() as f32, out)
+    let name = if op == Binary::Add {
+        "ops::add.Tensor"
+    } else {
+        "ops::sub.Tensor"
+    };
+    let alpha = float_alpha(name, alpha, out.dtype())?;
+    binary_scaled(op, a, b, alpha as f32, out)
 }
 
 /// `ops::add.Tensor` on CUDA.
@@ -117,7 +125,7 @@ pub fn add_scalar_cuda(
     alpha: Scalar,
     out: &mut Tensor,
 ) -> Result<()> {
-    let shift = other.to_f64() * alpha.to_f64();
+    let shift = other.to_f64() * float_alpha("ops::add.Scalar", alpha, out.dtype())?;
     unary(Unary::AddScalar, self_, out, shift as f32)
 }
 
@@ -129,7 +137,7 @@ pub fn sub_scalar_cuda(
     alpha: Scalar,
     out: &mut Tensor,
 ) -> Result<()> {
-    let shift = -(other.to_f64() * alpha.to_f64());
+    let shift = -(other.to_f64() * float_alpha("ops::sub.Scalar", alpha, out.dtype())?);
     unary(Unary::AddScalar, self_, out, shift as f32)
 }
 

@@ -149,7 +149,7 @@ fn int_alpha(op: &str, alpha: Scalar, dtype: DType) -> Result<i64> {
 
 /// A float result's `alpha`, as PyTorch checks it: a finite value beyond the dtype's range is
 /// refused (float16 `alpha=1e6` would otherwise turn every sum into ±inf); ±inf and NaN pass.
-fn float_alpha(op: &str, alpha: Scalar, dtype: DType) -> Result<f64> {
+pub(crate) fn float_alpha(op: &str, alpha: Scalar, dtype: DType) -> Result<f64> {
     let value = alpha.to_f64();
     let max = match dtype {
         DType::F16 => f64::from(half::f16::MAX),

@@ -558,12 +558,6 @@ fn type_promotion() {
     );
     let y = ops::add_scalar::call(&h, Scalar::Int(1), Scalar::Int(1)).unwrap();
     assert_eq!(y.dtype(), DType::F16);
-    // Integer true division by a tensor, and bool arithmetic, are refused clearly.
-    let err = ops::div_tensor::call(&i, &i).unwrap_err();
-    assert!(err.to_string().contains("int32"), "{err}");
-    let t = Tensor::from_vec(vec![true, false], &[2]).unwrap();
-    assert!(ops::add_tensor::call(&t, &t, Scalar::Int(1)).is_err());
-    assert!(ops::exp::call(&i).is_err());
     let err = ops::gelu::call(&h, "fast").unwrap_err();
     assert!(err.to_string().contains("\"none\" or \"tanh\""), "{err}");
     let err = ops::add_tensor::call(&tensor(&[1.0; 3], &[3], DType::F32), &h, Scalar::Int(1))
@@ -802,4 +796,135 @@ fn every_isa_level_gives_the_same_bits() {
         }
     }
     let _ = round_to(&[1.0], DType::F32);
+}
+
+/// PyTorch's integer-to-float promotion and bool arithmetic (values from PyTorch 2.15): true
+/// division of integers or bools gives float32, as do `exp`, `log`, `tanh` and `sigmoid` of them;
+/// bools add as a logical or (`alpha` taken as a bool) and multiply as a logical and; `silu`,
+/// `gelu` and the sign ops refuse bools, as PyTorch does.
+#[test]
+fn integer_and_bool_inputs_promote_like_pytorch() {
+    let i = Tensor::from_vec(vec![1i64, -2, 3], &[3]).unwrap();
+    let b = Tensor::from_vec(vec![true, false, true], &[3]).unwrap();
+    let u = Tensor::from_vec(vec![1u8, 254, 3], &[3]).unwrap();
+    let f32s = |t: &Tensor| (t.dtype(), t.to_vec::<f32>().unwrap());
+    type UnaryCall = fn(&Tensor) -> Result<Tensor>;
+    let cases: [(&str, UnaryCall, [[f32; 3]; 3]); 4] = [
+        (
+            "exp",
+            |x| ops::exp::call(x),
+            [
+                [2.718_281_7, 0.135_335_28, 20.085_537],
+                [2.718_281_7, 1.0, 2.718_281_7],
+                [2.718_281_7, f32::INFINITY, 20.085_537],
+            ],
+        ),
+        (
+            "log",
+            |x| ops::log::call(x),
+            [
+                [0.0, f32::NAN, 1.098_612_3],
+                [0.0, f32::NEG_INFINITY, 0.0],
+                [0.0, 5.537_334_4, 1.098_612_3],
+            ],
+        ),
+        (
+            "tanh",
+            |x| ops::tanh::call(x),
+            [
+                [0.761_594_2, -0.964_027_6, 0.995_054_8],
+                [0.761_594_2, 0.0, 0.761_594_2],
+                [0.761_594_2, 1.0, 0.995_054_8],
+            ],
+        ),
+        (
+            "sigmoid",
+            |x| ops::sigmoid::call(x),
+            [
+                [0.731_058_6, 0.119_202_92, 0.952_574_13],
+                [0.731_058_6, 0.5, 0.731_058_6],
+                [0.731_058_6, 1.0, 0.952_574_13],
+            ],
+        ),
+    ];
+    for (name, op, want) in cases {
+        for (x, want) in [&i, &b, &u].into_iter().zip(want) {
+            let (dtype, got) = f32s(&op(x).unwrap());
+            assert_eq!(dtype, DType::F32, "{name}({:?})", x.dtype());
+            for (g, w) in got.iter().zip(want) {
+                assert!(
+                    g.to_bits() == w.to_bits() || (g.is_nan() && w.is_nan()),
+                    "{name}({:?}): {got:?}, want {want:?}",
+                    x.dtype()
+                );
+            }
+        }
+    }
+    for x in [&b, &i] {
+        assert!(matches!(
+            ops::silu::call(x).unwrap_err(),
+            Error::NoKernel { .. } | Error::UnsupportedDType { .. }
+        ));
+        assert!(ops::gelu::call(x, "none").is_err());
+    }
+    assert!(ops::neg::call(&b).is_err());
+    assert!(ops::abs::call(&b).is_err());
+    assert!(ops::relu::call(&b).is_err());
+
+    // True division: integers and bools give float32, each operand converted once.
+    let d = ops::div_tensor::call(&i, &Tensor::from_vec(vec![2i32, 0, -4], &[3]).unwrap()).unwrap();
+    assert_eq!(f32s(&d), (DType::F32, vec![0.5, f32::NEG_INFINITY, -0.75]));
+    let d = ops::div_tensor::call(&b, &b).unwrap();
+    let (dtype, v) = f32s(&d);
+    assert_eq!((dtype, v[0], v[2]), (DType::F32, 1.0, 1.0));
+    assert!(v[1].is_nan());
+    // int64 beyond 2^53 as a 0-d divisor is rounded to f32 once (2^60 + 1 → 2^60).
+    let big = Tensor::from_vec(vec![(1i64 << 60) + 1], &[]).unwrap();
+    let d = ops::div_tensor::call(&i, &big).unwrap();
+    assert_eq!(
+        f32s(&d).1,
+        vec![
+            1.0 / 2f32.powi(60),
+            -2.0 / 2f32.powi(60),
+            3.0 / 2f32.powi(60)
+        ]
+    );
+
+    // Bool arithmetic is logical; an integer operand or scalar promotes to int64.
+    let bools = |t: &Tensor| (t.dtype(), t.to_vec::<bool>().unwrap());
+    let c = Tensor::from_vec(vec![false, false, true], &[3]).unwrap();
+    assert_eq!(
+        bools(&ops::add_tensor::call(&b, &c, Scalar::Int(1)).unwrap()),
+        (DType::Bool, vec![true, false, true])
+    );
+    assert_eq!(
+        bools(&ops::add_tensor::call(&c, &b, Scalar::Int(-1)).unwrap()),
+        (DType::Bool, vec![true, false, true])
+    );
+    assert_eq!(
+        bools(&ops::add_tensor::call(&c, &b, Scalar::Bool(false)).unwrap()),
+        (DType::Bool, vec![false, false, true])
+    );
+    assert_eq!(
+        bools(&ops::mul_tensor::call(&b, &c).unwrap()),
+        (DType::Bool, vec![false, false, true])
+    );
+    assert_eq!(
+        bools(&ops::add_scalar::call(&c, Scalar::Bool(true), Scalar::Int(1)).unwrap()),
+        (DType::Bool, vec![true, true, true])
+    );
+    assert_eq!(
+        bools(&ops::mul_scalar::call(&b, Scalar::Bool(false)).unwrap()),
+        (DType::Bool, vec![false, false, false])
+    );
+    let y = ops::add_scalar::call(&b, Scalar::Int(2), Scalar::Int(1)).unwrap();
+    assert_eq!(
+        (y.dtype(), y.to_vec::<i64>().unwrap()),
+        (DType::I64, vec![3, 2, 3])
+    );
+    let err = ops::add_tensor::call(&b, &b, Scalar::Float(0.5)).unwrap_err();
+    assert!(err.to_string().contains("alpha"), "{err}");
+    // A bool alpha is for bool results only.
+    let err = ops::add_tensor::call(&i, &i, Scalar::Bool(true)).unwrap_err();
+    assert!(err.to_string().contains("boolean alpha"), "{err}");
 }

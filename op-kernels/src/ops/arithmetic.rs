@@ -8,7 +8,8 @@
 //! converted to the result dtype first, except a 0-d one, which is used at the precision of the
 //! computation (f32 for f16/bf16 results), as PyTorch's CPU kernels use it: `f16[x] · f32[](c)`
 //! is `x · c` rounded once. A float `alpha` must fit the result dtype (PyTorch's overflow check).
-//! Integers wrap around on overflow.
+//! Integers wrap around on overflow. Bools add and multiply as PyTorch's do (logical or / and);
+//! integer and bool division gives float32.
 //! NaN and ±inf follow IEEE (`inf - inf = NaN`, `x / 0 = ±inf`, `0 / 0 = NaN`).
 
 use op_macros::custom_op;
@@ -56,9 +57,9 @@ impl Kind {
     }
 }
 
-/// The result of a tensor–tensor op: broadcast shape, promoted dtype; `bool` results are refused
-/// (PyTorch's bool arithmetic is logical, not numeric), and so are integer `div` results (true
-/// division gives a float, which a pointwise op cannot return: its output dtype is its inputs').
+/// The result of a tensor–tensor op: broadcast shape, promoted dtype, as PyTorch: `div` of
+/// integers or bools gives float32 (true division); `add` and `mul` of bools give bool (logical
+/// or / and); `sub` refuses bools.
 fn promoted(kind: Kind, a: &Meta, b: &Meta) -> Result<Meta> {
     let op = kind.name(false);
     if a.device != b.device {
@@ -68,18 +69,9 @@ fn promoted(kind: Kind, a: &Meta, b: &Meta) -> Result<Meta> {
         });
     }
     no_bool_sub(kind, false, a.dtype, b.dtype)?;
-    let dtype = DType::result_type(a.dtype, a.shape.len(), b.dtype, b.shape.len());
-    if dtype == DType::Bool || (kind == Kind::Div && !dtype.is_floating_point()) {
-        return Err(Error::UnsupportedDType {
-            dtype,
-            context: if kind == Kind::Div {
-                format!(
-                    "{op} (true division of integers gives a float: convert with to_dtype(DType::F32) first, or use ops::div.Scalar)"
-                )
-            } else {
-                op.to_string()
-            },
-        });
+    let mut dtype = DType::result_type(a.dtype, a.shape.len(), b.dtype, b.shape.len());
+    if kind == Kind::Div && !dtype.is_floating_point() {
+        dtype = DType::F32;
     }
     let shape = op_runtime::broadcast_shapes(&[&a.shape, &b.shape]).map_err(|e| match e {
         Error::ShapeMismatch { context } => Error::ShapeMismatch {
@@ -112,12 +104,6 @@ fn with_scalar(kind: Kind, x: &Meta, other: Scalar) -> Result<Meta> {
     let mut dtype = scalar_result_dtype(x.dtype, other);
     if kind == Kind::Div && !dtype.is_floating_point() {
         dtype = DType::F32;
-    }
-    if dtype == DType::Bool {
-        return Err(Error::UnsupportedDType {
-            dtype,
-            context: kind.name(true).to_string(),
-        });
     }
     Ok(x.clone().with_dtype(dtype))
 }
@@ -171,7 +157,14 @@ pub(crate) fn float_alpha(op: &str, alpha: Scalar, dtype: DType) -> Result<f64> 
 /// a constant operand, rounded to the lanes where it is used.
 fn zero_dim_value(t: &Tensor, dtype: DType) -> Result<Option<f64>> {
     if t.dim() == 0 && t.dtype() != dtype {
-        return Ok(Some(t.to_vec_f64()?[0]));
+        // Converted to the lane type once (an int64 beyond 2^53 would round twice through f64),
+        // then held exactly in an f64.
+        let lanes = if dtype == DType::F64 {
+            DType::F64
+        } else {
+            DType::F32
+        };
+        return Ok(Some(as_dtype(t, lanes)?.to_vec_f64()?[0]));
     }
     Ok(None)
 }
@@ -187,14 +180,49 @@ impl<Op: BinaryOp> BinaryOp for Reversed<Op> {
     }
 }
 
-/// PyTorch accepts a bool `alpha` only for bool results, which these ops refuse.
-fn no_bool_alpha(op: &str, alpha: Scalar) -> Result<()> {
-    if matches!(alpha, Scalar::Bool(_)) {
+/// PyTorch accepts a bool `alpha` only for bool results.
+fn no_bool_alpha(op: &str, alpha: Scalar, dtype: DType) -> Result<()> {
+    if matches!(alpha, Scalar::Bool(_)) && dtype != DType::Bool {
         return Err(Error::InvalidArgument(format!(
             "{op}: a boolean alpha is only supported for boolean results; pass alpha as a number"
         )));
     }
     Ok(())
+}
+
+/// A bool result's `alpha`, as PyTorch takes it: any bool or integer, used as a bool (`a + 2·b` of
+/// bools is `a || b`); a float is refused as for integer results.
+fn bool_alpha(op: &str, alpha: Scalar) -> Result<i64> {
+    if alpha.is_floating_point() {
+        return Err(Error::InvalidArgument(format!(
+            "{op}: for boolean input tensors, argument alpha must not be a floating point number (got {alpha})"
+        )));
+    }
+    Ok(i64::from(alpha.to_i64()? != 0))
+}
+
+/// `out = a ∘ b` for a bool result: add is a logical or (of `a` and `alpha && b`), mul a logical
+/// and, computed on 0/1 and read back as `!= 0`.
+fn bool_tensor_tensor(
+    kind: Kind,
+    a: &Tensor,
+    b: &Tensor,
+    alpha: Scalar,
+    out: &mut Tensor,
+) -> Result<()> {
+    let op = kind.name(false);
+    let (a, b) = (as_dtype(a, DType::Bool)?, as_dtype(b, DType::Bool)?);
+    match kind {
+        Kind::Add => {
+            let alpha = bool_alpha(op, alpha)?;
+            integer::binary::<bool>(op, &a, &b, out, |x, y| x + alpha * y)
+        }
+        Kind::Mul => integer::binary::<bool>(op, &a, &b, out, |x, y| x * y),
+        Kind::Sub | Kind::Div => Err(Error::UnsupportedDType {
+            dtype: DType::Bool,
+            context: op.to_string(),
+        }),
+    }
 }
 
 /// `out = a ∘ b` (∘ with `alpha` for add and sub) into `out`, whose dtype is the promoted one.
@@ -209,8 +237,11 @@ fn tensor_tensor(
     check_cpu(op, a)?;
     check_cpu(op, b)?;
     no_bool_sub(kind, false, a.dtype(), b.dtype())?;
-    no_bool_alpha(op, alpha)?;
     let dtype = out.dtype();
+    no_bool_alpha(op, alpha, dtype)?;
+    if dtype == DType::Bool {
+        return bool_tensor_tensor(kind, a, b, alpha, out);
+    }
     if dtype.is_floating_point() {
         let alpha = match kind {
             Kind::Add => float_alpha(op, alpha, dtype)?,
@@ -270,9 +301,24 @@ fn tensor_scalar(
     let op = kind.name(true);
     check_cpu(op, x)?;
     no_bool_sub(kind, true, x.dtype(), other.dtype())?;
-    no_bool_alpha(op, alpha)?;
     let dtype = out.dtype();
+    no_bool_alpha(op, alpha, dtype)?;
     let x = as_dtype(x, dtype)?;
+    if dtype == DType::Bool {
+        // Only a bool scalar keeps a bool tensor's dtype (an int gives int64).
+        let c = other.to_i64()?;
+        return match kind {
+            Kind::Add => {
+                let c = c * bool_alpha(op, alpha)?;
+                integer::unary::<bool>(&x, out, |v| v + c)
+            }
+            Kind::Mul => integer::unary::<bool>(&x, out, |v| v * c),
+            Kind::Sub | Kind::Div => Err(Error::UnsupportedDType {
+                dtype,
+                context: op.to_string(),
+            }),
+        };
+    }
     if dtype.is_floating_point() {
         let c = match kind {
             Kind::Add | Kind::Sub => other.to_f64() * float_alpha(op, alpha, dtype)?,
@@ -303,7 +349,8 @@ fn tensor_scalar(
 /// `self + alpha * other`, broadcasting, with type promotion.
 ///
 /// dtypes: f32, f64, f16, bf16 (correctly rounded: ½ ULP of the result dtype), u8, i8, i16, i32,
-/// i64 (wrap-around; `alpha` must be an integer). `bool` results are refused.
+/// i64 (wrap-around; `alpha` must be an integer), bool (logical `self || (alpha && other)`, as
+/// PyTorch).
 ///
 /// ```
 /// use op_kernels::ops::add_tensor;
@@ -376,7 +423,8 @@ pub fn sub_scalar_shape(self_: &Meta, other: Scalar, _alpha: Scalar) -> Result<M
     with_scalar(Kind::Sub, self_, other)
 }
 
-/// `self * other`, broadcasting, with type promotion; floats correctly rounded, integers wrap.
+/// `self * other`, broadcasting, with type promotion; floats correctly rounded, integers wrap,
+/// bools give their logical and.
 #[custom_op(
     "ops::mul.Tensor(Tensor self, Tensor other) -> Tensor",
     dtypes(f32, f64, f16, bf16, u8, i8, i16, i32, i64, bool),
@@ -406,9 +454,8 @@ pub fn mul_scalar_shape(self_: &Meta, other: Scalar) -> Result<Meta> {
     with_scalar(Kind::Mul, self_, other)
 }
 
-/// `self / other` (true division), broadcasting, floats only: f32, f64, f16, bf16, correctly
-/// rounded. Integer inputs are refused with a clear error (convert them, or use
-/// [`div_scalar`](fn@div_scalar), which returns float32 for integers as PyTorch does).
+/// `self / other` (true division), broadcasting, correctly rounded: f32, f64, f16, bf16; integer
+/// and bool operands give float32 (each converted to float32, then divided), as PyTorch does.
 #[custom_op(
     "ops::div.Tensor(Tensor self, Tensor other) -> Tensor",
     dtypes(f32, f64, f16, bf16, u8, i8, i16, i32, i64, bool),

@@ -1,5 +1,6 @@
 //! Elementwise functions of one tensor: `ops::neg`, `abs`, `relu` (floats and integers), `silu`,
-//! `sigmoid`, `tanh`, `exp`, `log`, `gelu` (floats).
+//! `gelu` (floats), `sigmoid`, `tanh`, `exp`, `log` (floats; integer and bool inputs give float32,
+//! as PyTorch promotes them).
 //!
 //! Floats compute in f32 lanes (f64 lanes for f64) with the SIMD layer's functions and round once
 //! to the element type; f16 and bf16 use the cheaper forms meant for results rounded to a half
@@ -21,7 +22,7 @@
 //! (`-inf · 0`), `gelu(+inf) = +inf` and `gelu(-inf) = NaN` (`-inf · 0`).
 
 use op_macros::custom_op;
-use op_runtime::{Error, Result, Tensor};
+use op_runtime::{DType, Error, Meta, Result, Tensor};
 
 use super::access::{check_cpu, unary_into, with_float};
 use super::integer::{self, with_int};
@@ -47,6 +48,29 @@ fn run<Op: UnaryOp>(
             dtype,
             context: name.to_string(),
         }),
+    }
+}
+
+/// `out = op(x)` for the functions PyTorch computes in floating point whatever the input
+/// (`exp`, `log`, `tanh`, `sigmoid`): integer and bool inputs are converted to float32 (PyTorch's
+/// default dtype, which their shape function [`float_result`] gives), exactly where they fit in
+/// 24 bits and rounded once otherwise, as PyTorch converts them.
+fn run_promoting<Op: UnaryOp>(name: &str, op: &Op, x: &Tensor, out: &mut Tensor) -> Result<()> {
+    if x.dtype().is_floating_point() {
+        return run(name, op, None, x, out);
+    }
+    check_cpu(name, x)?;
+    let x = x.to_dtype(DType::F32)?;
+    unary_into::<f32, _>(name, op, &x, out)
+}
+
+/// Shape function of the ops whose integer and bool inputs give float32 (`exp`, `log`, `tanh`,
+/// `sigmoid`: PyTorch's "integer to float" promotion); floats keep their dtype.
+pub fn float_result(self_: &Meta) -> Result<Meta> {
+    if self_.dtype.is_floating_point() {
+        Ok(self_.clone())
+    } else {
+        Ok(self_.clone().with_dtype(DType::F32))
     }
 }
 
@@ -83,31 +107,47 @@ pub fn silu(self_: &Tensor, out: &mut Tensor) -> Result<()> {
     run("ops::silu", &Silu, None, self_, out)
 }
 
-/// `1 / (1 + e^-x)`. Floats (PyTorch would promote integers to float32: convert them first).
+/// `1 / (1 + e^-x)`. Floats; integers and bools give float32, as in PyTorch.
 ///
 /// Results that are subnormal (x below about -87.3 in f32 lanes, -708 in f64) come out as
 /// subnormals, rounded once, where PyTorch's vectorised CPU kernel returns 0. `silu` likewise.
-#[custom_op("ops::sigmoid(Tensor self) -> Tensor", dtypes(f32, f64, f16, bf16))]
+#[custom_op(
+    "ops::sigmoid(Tensor self) -> Tensor",
+    dtypes(f32, f64, f16, bf16, u8, i8, i16, i32, i64, bool),
+    shape = float_result
+)]
 pub fn sigmoid(self_: &Tensor, out: &mut Tensor) -> Result<()> {
-    run("ops::sigmoid", &Sigmoid, None, self_, out)
+    run_promoting("ops::sigmoid", &Sigmoid, self_, out)
 }
 
-/// `tanh(x)`. Floats (convert integers first).
-#[custom_op("ops::tanh(Tensor self) -> Tensor", dtypes(f32, f64, f16, bf16))]
+/// `tanh(x)`. Floats; integers and bools give float32, as in PyTorch.
+#[custom_op(
+    "ops::tanh(Tensor self) -> Tensor",
+    dtypes(f32, f64, f16, bf16, u8, i8, i16, i32, i64, bool),
+    shape = float_result
+)]
 pub fn tanh(self_: &Tensor, out: &mut Tensor) -> Result<()> {
-    run("ops::tanh", &Tanh, None, self_, out)
+    run_promoting("ops::tanh", &Tanh, self_, out)
 }
 
-/// `e^x`. Floats (convert integers first).
-#[custom_op("ops::exp(Tensor self) -> Tensor", dtypes(f32, f64, f16, bf16))]
+/// `e^x`. Floats; integers and bools give float32, as in PyTorch.
+#[custom_op(
+    "ops::exp(Tensor self) -> Tensor",
+    dtypes(f32, f64, f16, bf16, u8, i8, i16, i32, i64, bool),
+    shape = float_result
+)]
 pub fn exp(self_: &Tensor, out: &mut Tensor) -> Result<()> {
-    run("ops::exp", &Exp, None, self_, out)
+    run_promoting("ops::exp", &Exp, self_, out)
 }
 
-/// `ln(x)`. Floats (convert integers first).
-#[custom_op("ops::log(Tensor self) -> Tensor", dtypes(f32, f64, f16, bf16))]
+/// `ln(x)`. Floats; integers and bools give float32, as in PyTorch.
+#[custom_op(
+    "ops::log(Tensor self) -> Tensor",
+    dtypes(f32, f64, f16, bf16, u8, i8, i16, i32, i64, bool),
+    shape = float_result
+)]
 pub fn log(self_: &Tensor, out: &mut Tensor) -> Result<()> {
-    run("ops::log", &Log, None, self_, out)
+    run_promoting("ops::log", &Log, self_, out)
 }
 
 /// GELU: `approximate="none"` is `x/2 · (1 + erf(x/√2))`, `approximate="tanh"` is

@@ -11,7 +11,7 @@
 //! While a row is worked on, the next row is prefetched, so that reading it overlaps this row's
 //! compute and writes (`PREFETCH_MAX_ROW_BYTES`). Norms make two passes (statistics, output), each
 //! prefetching the next row; layer_norm gets its mean and variance in one pass (`moments`,
-//! Welford's update per lane). Softmax keeps its exponentials in the output row itself (plain
+//! Welford's update per lane, relative to the row's first element). Softmax keeps its exponentials in the output row itself (plain
 //! stores of f32/f64) or in an f32/f64 scratch row (non-temporal stores, half types), then scales
 //! them by `1 / Σ`.
 //!
@@ -716,7 +716,21 @@ unsafe fn exp_front<S: Simd<Elem = T::Lane>, T: Element>(
     exp_stage1_for(s, s.sub(unsafe { x.load(s, i) }, m), half)
 }
 
-/// The mean and the biased variance of a row, in one pass and without cancellation whatever the mean.
+/// The statistics of a layer_norm row: the mean as `shift + mean`, and the biased variance.
+///
+/// `shift` is the row's first element (in lanes): every sum is taken over `x - shift`, so the
+/// accumulated means are about as large as the deviations, not as the data, and their rounding
+/// error is relative to the spread of the row, not to its offset (data at 100 ± 1 in f32: without
+/// the shift, rounding the mean cost up to 1 ULP of 100, 2·10⁴ ULP of the normalised outputs
+/// near 0).
+struct Moments<L> {
+    shift: L,
+    mean: f64,
+    var: f64,
+}
+
+/// The mean and the biased variance of a row ([`Moments`]), in one pass and without cancellation
+/// whatever the mean.
 ///
 /// Each of the `4 · LANES` lanes of four accumulators runs Welford's update over its own elements
 /// (`d = x - m; m += d / k; M2 += d (x - m)`) for the whole blocks of `4 · LANES`; the partials, all
@@ -727,6 +741,9 @@ unsafe fn exp_front<S: Simd<Elem = T::Lane>, T: Element>(
 /// pass left memory idle, and f32 layer_norm over 512 MiB ran at 0.54 of the copy bound against 0.86
 /// for rms_norm, which makes one pass fewer.
 ///
+/// A row whose squared deviations overflow the lanes (f32 data spread by more than about 10¹⁹) is
+/// measured again in f64 ([`moments_f64`]), so that its variance is finite where the data are.
+///
 /// # Safety
 /// `x` readable for `cols` elements.
 #[inline(always)]
@@ -735,10 +752,20 @@ unsafe fn moments<S: Simd<Elem = T::Lane>, T: Element>(
     x: *const T,
     cols: usize,
     ahead: *const T,
-) -> (f64, f64) {
+) -> Moments<T::Lane> {
     let l = S::LANES;
     let blocks = cols / (4 * l);
     let zero = s.splat(T::Lane::ZERO);
+    if cols == 0 {
+        return Moments {
+            shift: T::Lane::ZERO,
+            mean: 0.0,
+            var: 0.0,
+        };
+    }
+    // SAFETY: cols > 0.
+    let shift = unsafe { x.read() }.to_lane();
+    let kv = s.splat(shift);
     let (mut m, mut q) = ([zero; 4], [zero; 4]);
     // SAFETY (whole body): every load is within 0..cols.
     unsafe {
@@ -747,7 +774,7 @@ unsafe fn moments<S: Simd<Elem = T::Lane>, T: Element>(
             let p = x.add(b * 4 * l);
             prefetch_lines(s, ahead.wrapping_add(b * 4 * l), 4 * l);
             for k in 0..4 {
-                let v = T::vload(s, p.add(k * l));
+                let v = s.sub(T::vload(s, p.add(k * l)), kv);
                 let d = s.sub(v, m[k]);
                 m[k] = s.mul_add(d, inv, m[k]);
                 q[k] = s.mul_add(d, s.sub(v, m[k]), q[k]);
@@ -770,43 +797,78 @@ unsafe fn moments<S: Simd<Elem = T::Lane>, T: Element>(
             m2 = s.reduce_sum(qsum).to_f64() + blocks as f64 * s.reduce_sum(dev).to_f64();
         }
         let tail = cols - head;
-        if tail == 0 {
-            return (mean, m2 / cols.max(1) as f64);
+        if tail > 0 {
+            // The tail: its mean (padded lanes equal the shift: they add 0), then its squared
+            // deviations from `center`, its mean rounded to lanes (padded lanes equal it: they add
+            // 0), less the part due to that rounding: Σ(x - c)² = Σ(x - μ)² + tail · (μ - c)².
+            let xt = x.add(head);
+            let sum = fold_row(
+                s,
+                tail,
+                zero,
+                #[inline(always)]
+                |acc, i, len| s.add(acc, s.sub(load_pad(s, xt.add(i), len, shift), kv)),
+                #[inline(always)]
+                |a, b| s.add(a, b),
+            );
+            let tmean = s.reduce_sum(sum).to_f64() / tail as f64;
+            let center = T::Lane::from_f64(shift.to_f64() + tmean);
+            let cv = s.splat(center);
+            let sq = fold_row(
+                s,
+                tail,
+                zero,
+                #[inline(always)]
+                |acc, i, len| {
+                    let d = s.sub(load_pad(s, xt.add(i), len, center), cv);
+                    s.mul_add(d, d, acc)
+                },
+                #[inline(always)]
+                |a, b| s.add(a, b),
+            );
+            let off = (shift.to_f64() - center.to_f64()) + tmean;
+            let tm2 = (s.reduce_sum(sq).to_f64() - tail as f64 * off * off).max(0.0);
+            // Chan et al.'s merge of (head, mean, m2) and (tail, tmean, tm2).
+            let (nh, nt) = (head as f64, tail as f64);
+            let n = nh + nt;
+            let delta = tmean - mean;
+            mean += delta * nt / n;
+            m2 += tm2 + delta * delta * nh * nt / n;
         }
-        // The tail: its mean, then its squared deviations (padded lanes equal the mean: they add 0).
-        let xt = x.add(head);
-        let sum = fold_row(
-            s,
-            tail,
-            zero,
-            #[inline(always)]
-            |acc, i, len| s.add(acc, load_pad(s, xt.add(i), len, T::Lane::ZERO)),
-            #[inline(always)]
-            |a, b| s.add(a, b),
-        );
-        let tmean = s.reduce_sum(sum).to_f64() / tail as f64;
-        let (tmv, pad) = (s.constant(tmean), T::Lane::from_f64(tmean));
-        let sq = fold_row(
-            s,
-            tail,
-            zero,
-            #[inline(always)]
-            |acc, i, len| {
-                let d = s.sub(load_pad(s, xt.add(i), len, pad), tmv);
-                s.mul_add(d, d, acc)
-            },
-            #[inline(always)]
-            |a, b| s.add(a, b),
-        );
-        let tm2 = s.reduce_sum(sq).to_f64();
-        // Chan et al.'s merge of (head, mean, m2) and (tail, tmean, tm2).
-        let (nh, nt) = (head as f64, tail as f64);
-        let n = nh + nt;
-        let delta = tmean - mean;
-        let mean = mean + delta * nt / n;
-        let m2 = m2 + tm2 + delta * delta * nh * nt / n;
-        (mean, m2 / n)
+        let var = m2 / cols as f64;
+        if var.is_finite() {
+            return Moments { shift, mean, var };
+        }
+        // Overflow in the lanes, or NaN/inf in the row (which stays NaN in f64).
+        let (mean, var) = moments_f64(x, cols, shift.to_f64());
+        Moments { shift, mean, var }
     }
+}
+
+/// The mean (less `shift`) and biased variance of a row in f64, element by element: the rare
+/// rows whose squares overflow the lanes ([`moments`]).
+///
+/// # Safety
+/// `x` readable for `cols` elements.
+#[cold]
+unsafe fn moments_f64<T: Element>(x: *const T, cols: usize, shift: f64) -> (f64, f64) {
+    // SAFETY: i < cols.
+    let at = |i: usize| unsafe { x.add(i).read() }.to_lane().to_f64() - shift;
+    let mean = (0..cols).map(at).sum::<f64>() / cols as f64;
+    let m2 = (0..cols).map(|i| (at(i) - mean).powi(2)).sum::<f64>();
+    (mean, m2 / cols as f64)
+}
+
+/// The mean of the squares of a row in f64, element by element: the rare rows whose squares
+/// overflow the lanes (rms_norm of f32 data beyond about 10¹⁹).
+///
+/// # Safety
+/// `x` readable for `cols` elements.
+#[cold]
+unsafe fn mean_square_f64<T: Element>(x: *const T, cols: usize) -> f64 {
+    // SAFETY: i < cols.
+    let at = |i: usize| unsafe { x.add(i).read() }.to_lane().to_f64();
+    (0..cols).map(|i| at(i).powi(2)).sum::<f64>() / cols as f64
 }
 
 /// `f(i, len)` after prefetching the same elements of the row `ahead` (see [`Norm::write`]).
@@ -1127,9 +1189,6 @@ impl<T: Element, P: Element<Lane = T::Lane>> RowOp<T> for Norm<'_, P> {
     ) {
         let params = scratch.as_ptr();
         let zero = T::Lane::ZERO;
-        let n = s.constant(cols as f64);
-        let one = s.constant(1.0);
-        let eps = s.constant(self.eps);
         // SAFETY (whole body): x readable and out writable for cols (checked by the caller).
         unsafe {
             if !self.center {
@@ -1146,8 +1205,11 @@ impl<T: Element, P: Element<Lane = T::Lane>> RowOp<T> for Norm<'_, P> {
                     #[inline(always)]
                     |a, b| s.add(a, b),
                 );
-                let ms = s.div(s.splat(s.reduce_sum(sq)), n);
-                let rstd = s.div(one, s.sqrt(s.add(ms, eps)));
+                let mut ms = s.reduce_sum(sq).to_f64() / cols as f64;
+                if ms.is_infinite() {
+                    ms = mean_square_f64(x, cols);
+                }
+                let rstd = s.constant(1.0 / (ms + self.eps).sqrt());
                 return self.write(
                     s,
                     out,
@@ -1159,9 +1221,13 @@ impl<T: Element, P: Element<Lane = T::Lane>> RowOp<T> for Norm<'_, P> {
                     |i, len| s.mul(load_n(s, x.add(i), len), rstd),
                 );
             }
-            let (mean, var) = moments(s, x, cols, ahead);
-            let (mean, var) = (s.constant(mean), s.constant(var));
-            let rstd = s.div(one, s.sqrt(s.add(var, eps)));
+            let Moments { shift, mean, var } = moments(s, x, cols, ahead);
+            // The mean as two lane values, `hi + lo`: `x - hi` is exact near the mean whatever its
+            // size, and `lo` is what rounding the mean to lanes would have lost.
+            let mean = shift.to_f64() + mean;
+            let hi = T::Lane::from_f64(mean);
+            let (hi, lo) = (s.splat(hi), s.constant(mean - hi.to_f64()));
+            let rstd = s.constant(1.0 / (var + self.eps).sqrt());
             self.write(
                 s,
                 out,
@@ -1170,7 +1236,7 @@ impl<T: Element, P: Element<Lane = T::Lane>> RowOp<T> for Norm<'_, P> {
                 ahead,
                 params,
                 #[inline(always)]
-                |i, len| s.mul(s.sub(load_n(s, x.add(i), len), mean), rstd),
+                |i, len| s.mul(s.sub(s.sub(load_n(s, x.add(i), len), hi), lo), rstd),
             );
         }
     }

@@ -184,8 +184,85 @@ fn matmul_empty_dims_and_errors() {
         ops::matmul::call(&x, &h),
         Err(Error::DTypeMismatch { .. })
     ));
-    let i = Tensor::from_vec(vec![1i32; 4], &[2, 2]).unwrap();
-    assert!(ops::matmul::call(&i, &i).is_err());
+    let i = Tensor::from_vec(vec![true; 4], &[2, 2]).unwrap();
+    assert!(matches!(
+        ops::matmul::call(&i, &i),
+        Err(Error::UnsupportedDType { .. } | Error::NoKernel { .. })
+    ));
+}
+
+/// Integer matmul and linear, as PyTorch's CPU ones: exact modulo 2^bits (values from PyTorch
+/// 2.15 where they overflow), every shape rule of the float path, strided and broadcast operands,
+/// and the out variant; bools are refused, as in PyTorch.
+#[test]
+fn integer_matmul_and_linear_wrap_like_pytorch() {
+    let full = |v: i64, shape: &[usize], dtype: DType| {
+        Tensor::full(shape, op_runtime::Scalar::Int(v), dtype, Device::Cpu).unwrap()
+    };
+    for (dtype, want, want_bias) in [
+        (DType::I8, -80, -79),
+        (DType::U8, 176, 177),
+        (DType::I16, 1200, 1201),
+        (DType::I32, 1200, 1201),
+        (DType::I64, 1200, 1201),
+    ] {
+        let a = full(100, &[2, 4], dtype);
+        let b = full(3, &[4, 3], dtype);
+        let y = ops::matmul::call(&a, &b).unwrap();
+        assert_eq!(y.dtype(), dtype);
+        let as_i64 = |t: Tensor| t.to_dtype(DType::I64).unwrap().to_vec::<i64>().unwrap();
+        assert_eq!(as_i64(y), vec![want; 6], "{dtype}");
+        let w = full(3, &[3, 4], dtype);
+        let bias = full(1, &[3], dtype);
+        let y = ops::linear::call(&a, &w, Some(&bias)).unwrap();
+        assert_eq!(as_i64(y), vec![want_bias; 6], "{dtype}");
+    }
+    // Every shape rule against the exact product (small values: no overflow in int32).
+    let shapes: [(&[usize], &[usize]); 6] = [
+        (&[5], &[5]),
+        (&[3, 5], &[5]),
+        (&[5], &[5, 4]),
+        (&[2, 3, 5], &[5, 4]),
+        (&[2, 1, 3, 5], &[4, 5, 2]),
+        (&[3, 0], &[0, 4]),
+    ];
+    for (sa, sb) in shapes {
+        let (na, nb) = (sa.iter().product(), sb.iter().product());
+        let va: Vec<f64> = values(na, 1, 50.0).iter().map(|v| v.round()).collect();
+        let vb: Vec<f64> = values(nb, 2, 50.0).iter().map(|v| v.round()).collect();
+        let a = tensor(&va, sa, DType::I32);
+        let b = tensor(&vb, sb, DType::I32);
+        let (shape, want) = matmul_ref(&va, sa, &vb, sb);
+        let y = ops::matmul::call(&a, &b).unwrap();
+        assert_eq!(
+            (y.shape(), y.dtype()),
+            (&shape[..], DType::I32),
+            "{sa:?} @ {sb:?}"
+        );
+        assert_eq!(y.to_vec_f64().unwrap(), want, "{sa:?} @ {sb:?}");
+    }
+    // Transposed and broadcast operands, into a reused out.
+    let va: Vec<f64> = (0..12).map(f64::from).collect();
+    let a = tensor(&va, &[4, 3], DType::I64).transpose(0, 1).unwrap();
+    let b = tensor(&[1.0, -2.0], &[2], DType::I64)
+        .unsqueeze(0)
+        .unwrap()
+        .expand(&[4, 2])
+        .unwrap();
+    let mut out = Tensor::empty(&[3, 2], DType::I64, Device::Cpu).unwrap();
+    ops::matmul::out(&a, &b, &mut out).unwrap();
+    // Row r of a is [r, r + 3, r + 6, r + 9]: its sum is 4r + 18.
+    let want: Vec<i64> = (0..3)
+        .flat_map(|r| [4 * r + 18, -2 * (4 * r + 18)])
+        .collect();
+    assert_eq!(out.to_vec::<i64>().unwrap(), want);
+    // One dtype for all operands.
+    let i = full(1, &[2, 2], DType::I32);
+    let l = full(1, &[2, 2], DType::I64);
+    assert!(matches!(
+        ops::matmul::call(&i, &l),
+        Err(Error::DTypeMismatch { .. })
+    ));
 }
 
 #[test]
@@ -265,4 +342,31 @@ fn linear_with_and_without_bias() {
     let w3 = tensor(&[1.0; 3], &[1, 1, 3], DType::F32);
     let err = ops::linear::call(&x, &w3, None).unwrap_err();
     assert!(err.to_string().contains("1-D [in_features]"), "{err}");
+}
+
+/// Half matmul sums in f32 and rounds once, whatever the shape: gemm's own f16 kernels round to
+/// f16 after every step for a row vector times a matrix (260 ULP off for 1×300 by 300×16), so
+/// halves go through f32. Within 1 ULP of the exact product here, also for a 1-D first operand
+/// and a k of 2 (gemm's outer-product path).
+#[test]
+fn half_products_round_once_for_vector_shapes() {
+    let shapes: [(&[usize], &[usize]); 5] = [
+        (&[1, 300], &[300, 16]),
+        (&[300], &[300, 16]),
+        (&[5], &[5, 4]),
+        (&[7, 2], &[2, 9]),
+        (&[16, 300], &[300, 1]),
+    ];
+    for dtype in [DType::F16, DType::BF16] {
+        for (sa, sb) in shapes {
+            let (na, nb) = (sa.iter().product(), sb.iter().product());
+            let a = tensor(&values(na, 3, 1.0), sa, dtype);
+            let b = tensor(&values(nb, 4, 1.0), sb, dtype);
+            let (va, vb) = (a.to_vec_f64().unwrap(), b.to_vec_f64().unwrap());
+            let (_, want) = matmul_ref(&va, sa, &vb, sb);
+            let got = ops::matmul::call(&a, &b).unwrap().to_vec_f64().unwrap();
+            // f32 accumulation over at most 300 terms: far below half a ULP of a half.
+            assert_close(&got, &want, dtype, 1.0, 1e-4, &format!("{sa:?} @ {sb:?}"));
+        }
+    }
 }

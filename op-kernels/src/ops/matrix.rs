@@ -4,11 +4,17 @@
 //! matmul follows PyTorch's rules: 1-D × 1-D is a dot product (0-D result); a 1-D first operand is a
 //! row vector and a 1-D second operand a column vector, their added dim removed from the result;
 //! leading (batch) dims broadcast. f32 and f64 run gemm in their type; f16 runs gemm's f16 kernels
-//! (f32 accumulation); bf16, which gemm lacks, is converted to f32 and the result rounded once.
+//! (f32 accumulation) except for vector shapes (`m` or `n` of 1, `k` ≤ 2), where those round to f16
+//! after every step of the sum (a 1×300 by 300×16 product came out 260 ULP off): such products,
+//! and bf16, which gemm lacks, are converted to f32 and the result rounded once.
 //!
 //! Error bound (each output element, `k` products): `|computed - exact| ≤ k · ε · Σ|aᵢ·bᵢ|` with ε of
 //! the accumulation type (f32 for f32, f16, bf16; f64 for f64), plus the final rounding to the
 //! element type. gemm's blocking fixes the summation order for a given shape and thread count.
+//!
+//! Integers (uint8, int8, int16, int32, int64, as PyTorch's CPU matmul) are exact modulo 2^bits:
+//! they wrap around on overflow as PyTorch's do, through a plain loop in i64 (`integer_product`;
+//! wrapping in i64 and truncating gives the same bits as wrapping in the narrower type).
 
 use op_macros::custom_op;
 use op_runtime::{DType, Error, Meta, Result, Tensor};
@@ -50,20 +56,70 @@ struct Batched<'a, T> {
     n: usize,
 }
 
+impl<T> Batched<'_, T> {
+    /// The offsets of batch `b` (row-major over `batch`) in each operand (zero strides for
+    /// broadcast dims).
+    fn batch_offsets(&self, b: usize) -> (isize, isize) {
+        let (mut lo, mut ro, mut rem) = (self.lhs.offset as isize, self.rhs.offset as isize, b);
+        for d in (0..self.batch.len()).rev() {
+            let i = (rem % self.batch[d]) as isize;
+            rem /= self.batch[d];
+            lo += i * self.lhs.strides[d];
+            ro += i * self.rhs.strides[d];
+        }
+        (lo, ro)
+    }
+
+    /// The error for a destination that does not hold the product's elements.
+    fn check_dst(&self, len: usize) -> Result<()> {
+        let want = size_product(&self.batch) * self.m * self.n;
+        if len == want {
+            return Ok(());
+        }
+        Err(Error::ShapeMismatch {
+            context: format!("matmul: the output holds {len} elements, the product has {want}"),
+        })
+    }
+}
+
+/// `dst[b] += lhs[b] × rhs[b]` over i64 with wrap-around (the integer dtypes, converted to i64),
+/// into the contiguous `[batch..., m, n]` buffer `dst`. A plain loop, row of the output by row,
+/// so that the innermost loop runs along a row of `rhs` (contiguous in the usual layout); integer
+/// matmul is rare enough here not to need gemm's blocking.
+fn integer_product(p: &Batched<'_, i64>, dst: &mut [i64]) -> Result<()> {
+    let (m, k, n) = (p.m, p.k, p.n);
+    p.check_dst(dst.len())?;
+    if m == 0 || n == 0 || k == 0 {
+        return Ok(());
+    }
+    let nb = p.batch.len();
+    let (ls, rs) = (&p.lhs.strides, &p.rhs.strides);
+    // Every index below was checked when the strided views were made (each element the view's
+    // shape and strides reach lies inside its data), so the indexing cannot fail.
+    let at = |data: &[i64], i: isize| data[i as usize];
+    for (b, out) in dst.chunks_exact_mut(m * n).enumerate() {
+        let (lo, ro) = p.batch_offsets(b);
+        for (i, row) in out.chunks_exact_mut(n).enumerate() {
+            let a_row = lo + i as isize * ls[nb];
+            for q in 0..k {
+                let a = at(p.lhs.data, a_row + q as isize * ls[nb + 1]);
+                let b_row = ro + q as isize * rs[nb];
+                for (j, o) in row.iter_mut().enumerate() {
+                    let b = at(p.rhs.data, b_row + j as isize * rs[nb + 1]);
+                    *o = o.wrapping_add(a.wrapping_mul(b));
+                }
+            }
+        }
+    }
+    Ok(())
+}
+
 /// Runs gemm for every batch into the contiguous `[batch..., m, n]` buffer `dst`; with
 /// `accumulate`, `dst` already holds an addend (linear's bias).
 fn run_gemm<T: GemmElement>(p: &Batched<'_, T>, dst: &mut [T], accumulate: bool) -> Result<()> {
     let (m, k, n) = (p.m, p.k, p.n);
     let count = size_product(&p.batch);
-    if dst.len() != count * m * n {
-        return Err(Error::ShapeMismatch {
-            context: format!(
-                "matmul: the output holds {} elements, the product has {}",
-                dst.len(),
-                count * m * n
-            ),
-        });
-    }
+    p.check_dst(dst.len())?;
     if m == 0 || n == 0 || count == 0 {
         return Ok(());
     }
@@ -81,14 +137,7 @@ fn run_gemm<T: GemmElement>(p: &Batched<'_, T>, dst: &mut [T], accumulate: bool)
         gemm::Parallelism::None
     };
     for b in 0..count {
-        // The batch index's offset in each operand (zero strides for broadcast dims).
-        let (mut lo, mut ro, mut rem) = (p.lhs.offset as isize, p.rhs.offset as isize, b);
-        for d in (0..nb).rev() {
-            let i = (rem % p.batch[d]) as isize;
-            rem /= p.batch[d];
-            lo += i * ls[d];
-            ro += i * rs[d];
-        }
+        let (lo, ro) = p.batch_offsets(b);
         let out = &mut dst[b * m * n..(b + 1) * m * n];
         // SAFETY: the strided views were checked to keep every element they reach inside their
         // data, and (lo, ro) plus the matrix strides stay within the batch's elements; `out` is an
@@ -201,7 +250,7 @@ fn same_dtype(op: &str, a: &Meta, b: &Meta) -> Result<()> {
             found: b.device,
         });
     }
-    if !matches!(a.dtype, DType::F32 | DType::F64 | DType::F16 | DType::BF16) {
+    if a.dtype == DType::Bool {
         return Err(Error::UnsupportedDType {
             dtype: a.dtype,
             context: op.to_string(),
@@ -220,12 +269,12 @@ fn as_operand(t: &Tensor, shape: &[usize], unit_dim: Option<isize>) -> Result<Te
 }
 
 /// `out = a @ b` (contiguous `[batch..., m, n]` destination), and with `accumulate` `out += a @ b`.
-fn product_into<T: GemmElement>(
+fn product_into<T: op_runtime::Element>(
     p: &Plan,
     a: &Tensor,
     b: &Tensor,
     dst: &mut [T],
-    accumulate: bool,
+    kernel: impl FnOnce(&Batched<'_, T>, &mut [T]) -> Result<()>,
 ) -> Result<()> {
     let (ra, rb) = (Read::<T>::new(a)?, Read::<T>::new(b)?);
     let batched = Batched {
@@ -236,7 +285,7 @@ fn product_into<T: GemmElement>(
         k: p.k,
         n: p.n,
     };
-    run_gemm(&batched, dst, accumulate)
+    kernel(&batched, dst)
 }
 
 /// `out = a @ b` for operands already viewed as `[batch..., m, k]` and `[batch..., k, n]`; `out` has
@@ -251,11 +300,13 @@ fn multiply(
     out: &mut Tensor,
 ) -> Result<()> {
     let dtype = out.dtype();
-    // bf16 has no gemm kernel: compute in f32 and round once at the end.
-    let compute = if dtype == DType::BF16 {
-        DType::F32
-    } else {
-        dtype
+    // bf16, and f16 in the shapes where gemm's f16 kernels accumulate in f16, compute in f32 and
+    // round once at the end (see the module docs). Integers go through i64.
+    let compute = match dtype {
+        DType::F16 if p.m <= 1 || p.n <= 1 || p.k <= 2 => DType::F32,
+        DType::BF16 => DType::F32,
+        DType::U8 | DType::I8 | DType::I16 | DType::I32 => DType::I64,
+        other => other,
     };
     let (a, b) = (as_dtype(a, compute)?, as_dtype(b, compute)?);
     let direct = compute == dtype && out.is_contiguous();
@@ -270,9 +321,21 @@ fn multiply(
     }
     let add = init.is_some();
     match compute {
-        DType::F32 => product_into::<f32>(p, &a, &b, &mut acc.as_mut_slice()?, add),
-        DType::F64 => product_into::<f64>(p, &a, &b, &mut acc.as_mut_slice()?, add),
-        DType::F16 => product_into::<half::f16>(p, &a, &b, &mut acc.as_mut_slice()?, add),
+        DType::F32 => product_into::<f32>(p, &a, &b, &mut acc.as_mut_slice()?, |p, dst| {
+            run_gemm(p, dst, add)
+        }),
+        DType::F64 => product_into::<f64>(p, &a, &b, &mut acc.as_mut_slice()?, |p, dst| {
+            run_gemm(p, dst, add)
+        }),
+        DType::F16 => product_into::<half::f16>(p, &a, &b, &mut acc.as_mut_slice()?, |p, dst| {
+            run_gemm(p, dst, add)
+        }),
+        DType::I64 => product_into::<i64>(p, &a, &b, &mut acc.as_mut_slice()?, |p, dst| {
+            if !add {
+                dst.fill(0);
+            }
+            integer_product(p, dst)
+        }),
         other => Err(Error::UnsupportedDType {
             dtype: other,
             context: op.to_string(),
@@ -286,7 +349,8 @@ fn multiply(
 
 /// The matrix product with PyTorch's `matmul` rules (1-D, 2-D, batched with broadcasting).
 ///
-/// dtypes: f32, f64, f16, bf16; both operands must share one dtype. Error bound in the
+/// dtypes: f32, f64, f16, bf16, and the integers u8, i8, i16, i32, i64 (exact, wrapping around
+/// on overflow as PyTorch's); both operands must share one dtype. Error bound in the
 /// [module docs](self).
 ///
 /// ```
@@ -298,7 +362,7 @@ fn multiply(
 /// ```
 #[custom_op(
     "ops::matmul(Tensor self, Tensor other) -> Tensor",
-    dtypes(f32, f64, f16, bf16),
+    dtypes(f32, f64, f16, bf16, u8, i8, i16, i32, i64),
     shape = matmul_shape
 )]
 pub fn matmul(self_: &Tensor, other: &Tensor, out: &mut Tensor) -> Result<()> {
@@ -374,11 +438,11 @@ fn linear_plan(input: &[usize], weight: &[usize], bias: Option<&[usize]>) -> Res
 /// `input @ weight.T + bias` (PyTorch's `linear`): `input [*, in]`, `weight [out, in]`, `bias`
 /// broadcasting to `[*, out]` (usually `[out]`); a 1-D `weight [in]` gives `[*]`.
 ///
-/// dtypes: f32, f64, f16, bf16, one dtype for all three. Error bound as [`matmul`](fn@matmul), plus
-/// ½ ULP for the bias addition (accumulated in the gemm's type).
+/// dtypes: as [`matmul`](fn@matmul), one dtype for all three. Error bound as matmul, plus ½ ULP
+/// for the bias addition (accumulated in the gemm's type); integers wrap around.
 #[custom_op(
     "ops::linear(Tensor input, Tensor weight, Tensor? bias=None) -> Tensor",
-    dtypes(f32, f64, f16, bf16),
+    dtypes(f32, f64, f16, bf16, u8, i8, i16, i32, i64),
     shape = linear_shape
 )]
 pub fn linear(

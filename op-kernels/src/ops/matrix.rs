@@ -97,16 +97,16 @@ fn integer_product(p: &Batched<'_, i64>, dst: &mut [i64]) -> Result<()> {
     // Every index below was checked when the strided views were made (each element the view's
     // shape and strides reach lies inside its data), so the indexing cannot fail.
     let at = |data: &[i64], i: isize| data[i as usize];
-    for (b, out) in dst.chunks_exact_mut(m * n).enumerate() {
-        let (lo, ro) = p.batch_offsets(b);
+    for (batch, out) in dst.chunks_exact_mut(m * n).enumerate() {
+        let (lo, ro) = p.batch_offsets(batch);
         for (i, row) in out.chunks_exact_mut(n).enumerate() {
-            let a_row = lo + i as isize * ls[nb];
+            let lhs_row = lo + i as isize * ls[nb];
             for q in 0..k {
-                let a = at(p.lhs.data, a_row + q as isize * ls[nb + 1]);
-                let b_row = ro + q as isize * rs[nb];
+                let x = at(p.lhs.data, lhs_row + q as isize * ls[nb + 1]);
+                let rhs_row = ro + q as isize * rs[nb];
                 for (j, o) in row.iter_mut().enumerate() {
-                    let b = at(p.rhs.data, b_row + j as isize * rs[nb + 1]);
-                    *o = o.wrapping_add(a.wrapping_mul(b));
+                    let y = at(p.rhs.data, rhs_row + j as isize * rs[nb + 1]);
+                    *o = o.wrapping_add(x.wrapping_mul(y));
                 }
             }
         }

@@ -2,7 +2,7 @@
 //! accumulated in f32: each thread's running sum compensated (Kahan), the threads' partial sums
 //! combined in a tree. When the outputs are too few to fill the device (a full reduction, a few
 //! long rows or columns), each row or column is reduced in chunks, then the chunks' f32 results
-//! (see [`row_splits`], [`col_splits`]). A mean is the sum divided by the count in f64, rounded once to the output
+//! (see `row_splits`, `col_splits`). A mean is the sum divided by the count in f64, rounded once to the output
 //! type.
 
 use cudarc::driver::PushKernelArg;

@@ -5,8 +5,10 @@
 //! view is not contiguous), then each row is reduced by the SIMD layer's row kernels: one thread per
 //! row, four vector accumulators, a fixed order — deterministic whatever the thread count.
 //!
-//! Error bound (floats): `|computed - exact| ≤ (n / (4·L) + 8) · ε · Σ|x|` for a row of `n`
-//! elements, `L` lanes per vector (8 f32 / 4 f64 on AVX2) and ε the lane type's (2⁻²⁴ for f32, f16
+//! Error bound (floats): `|computed - exact| ≤ (min(n, 256·L) / (4·L) + log₂⌈n / (256·L)⌉ + 8) · ε
+//! · Σ|x|` for a row of `n` elements (rows longer than 256 vectors are summed in blocks combined
+//! pairwise, as PyTorch's cascade sum), `L` lanes per vector (8 f32 / 4 f64 on AVX2) and ε the
+//! lane type's (2⁻²⁴ for f32, f16
 //! and bf16, which accumulate in f32; 2⁻⁵³ for f64), plus the final rounding to the result dtype
 //! (½ ULP). `mean` divides the sum by `n` in f64 and rounds once, so its bound is the sum's divided
 //! by `n`, plus ½ ULP (f16 and bf16 too: not through f32). Integers sum exactly in i64 (wrapping

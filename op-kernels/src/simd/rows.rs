@@ -15,7 +15,9 @@
 //! stores of f32/f64) or in an f32/f64 scratch row (non-temporal stores, half types), then scales
 //! them by `1 / Σ`.
 //!
-//! Accuracy: sums have relative error ≤ (cols / (4·LANES) + 8) · ε · Σ|x| / |Σx| (ε of the lane type);
+//! Accuracy: sums have relative error ≤ (cols / (4·LANES) + 8) · ε · Σ|x| / |Σx| (ε of the lane type)
+//! in softmax and the norms; the reductions cascade long rows (`cascade`: at most
+//! `64 + log₂(cols / (256·LANES)) + 8` steps instead of `cols / (4·LANES) + 8`);
 //! softmax ≤ 4 ULP + sum error (ULP of the output type: half rows take their exponentials from
 //! [`Simd::exp_half`], 1.2e-5 relative); rms_norm, layer_norm ≤ 4 ULP + the error of the
 //! mean/variance.
@@ -340,19 +342,33 @@ impl<T: Element, R: ReduceOp> RowOp<T> for Reduce<'_, R> {
         _scratch: &mut [T::Lane],
     ) {
         let id = T::Lane::from_f64(self.0.identity());
-        // SAFETY: fold_row stays within 0..cols.
-        let acc = fold_row(
+        // The closures are arguments, not `let`s, so that they can carry `#[inline(always)]`:
+        // out of line they would be compiled without the level's features (see `Norm::write`).
+        let acc = cascade(
             s,
             cols,
-            s.splat(id),
+            CASCADE_BLOCK * S::LANES,
+            // One block: four accumulators over `len` elements from `start`, merged.
+            // SAFETY: fold_row stays within 0..len, and start + len <= cols.
             #[inline(always)]
-            |acc, i, len| {
-                // The next row, a row ahead: measured with op-bench (one thread, f32, rows of
-                // 4096): 64 MiB 36–41 → 45–49 GB/s, 512 MiB 39 → 40–41; the hardware prefetcher
-                // alone ramps up again at every row.
-                prefetch_lines(s, ahead.wrapping_add(i), len);
-                self.0
-                    .combine(s, acc, unsafe { load_pad(s, x.add(i), len, id) })
+            |start, len| {
+                let (x, ahead) = (unsafe { x.add(start) }, ahead.wrapping_add(start));
+                fold_row(
+                    s,
+                    len,
+                    s.splat(id),
+                    #[inline(always)]
+                    |acc, i, len| {
+                        // The next row, a row ahead: measured with op-bench (one thread, f32,
+                        // rows of 4096): 64 MiB 36–41 → 45–49 GB/s, 512 MiB 39 → 40–41; the
+                        // hardware prefetcher alone ramps up again at every row.
+                        prefetch_lines(s, ahead.wrapping_add(i), len);
+                        self.0
+                            .combine(s, acc, unsafe { load_pad(s, x.add(i), len, id) })
+                    },
+                    #[inline(always)]
+                    |a, b| self.0.merge(s, a, b),
+                )
             },
             #[inline(always)]
             |a, b| self.0.merge(s, a, b),
@@ -361,6 +377,53 @@ impl<T: Element, R: ReduceOp> RowOp<T> for Reduce<'_, R> {
         // SAFETY: out writable for one element.
         unsafe { out.write(T::from_f64(r)) };
     }
+}
+
+/// Vectors per block of a long row's cascade ([`cascade`]): 256 vectors, 64 per accumulator.
+const CASCADE_BLOCK: usize = 256;
+
+/// Combines the blocks of a row (`block(start, len)` for consecutive blocks of `block_len`
+/// elements, the last one shorter) pairwise, as a binary counter: two partials of the same level
+/// merge into one of the next, so a row of `n` elements adds its rounding errors over
+/// `block_len / (4·L)` steps within a block and `log₂(n / block_len)` across them, instead of
+/// `n / (4·L)` in one running sum (PyTorch's CPU sums cascade likewise). A sum of 10⁷ × 0.1 in
+/// f32 was 1.5e-3 off that way. The order depends only on `n`: results stay deterministic.
+#[inline(always)]
+fn cascade<S: Simd>(
+    s: S,
+    cols: usize,
+    block_len: usize,
+    block: impl Fn(usize, usize) -> S::V,
+    merge: impl Fn(S::V, S::V) -> S::V,
+) -> S::V {
+    if cols <= block_len {
+        return block(0, cols);
+    }
+    // Levels: at most log₂(cols) + 1 ≤ 64 partials are pending at once.
+    let mut pending = [s.splat(S::Elem::ZERO); 64];
+    let mut levels = [0u32; 64];
+    let mut top = 0;
+    let mut start = 0;
+    while start < cols {
+        let len = block_len.min(cols - start);
+        let mut v = block(start, len);
+        // The binary counter's carries: pending levels strictly decrease towards the top.
+        let mut level = 0;
+        while top > 0 && levels[top - 1] == level {
+            top -= 1;
+            v = merge(pending[top], v);
+            level += 1;
+        }
+        pending[top] = v;
+        levels[top] = level;
+        top += 1;
+        start += len;
+    }
+    let mut acc = pending[top - 1];
+    for i in (0..top - 1).rev() {
+        acc = merge(pending[i], acc);
+    }
+    acc
 }
 
 /// Reduces each row of the contiguous `[out.len(), cols]` buffer `x` with `op` into `out`.

@@ -195,7 +195,7 @@ fn no_bool_alpha(op: &str, alpha: Scalar, dtype: DType) -> Result<()> {
 fn bool_alpha(op: &str, alpha: Scalar) -> Result<i64> {
     if alpha.is_floating_point() {
         return Err(Error::InvalidArgument(format!(
-            "{op}: for boolean input tensors, argument alpha must not be a floating point number (got {alpha})"
+            "{op}: for boolean input tensors, argument alpha must not be a floating point number (got {alpha}); pass a bool or an integer"
         )));
     }
     Ok(i64::from(alpha.to_i64()? != 0))

@@ -8,11 +8,10 @@
 //! Error bound (floats): `|computed - exact| ≤ (min(n, 256·L) / (4·L) + log₂⌈n / (256·L)⌉ + 8) · ε
 //! · Σ|x|` for a row of `n` elements (rows longer than 256 vectors are summed in blocks combined
 //! pairwise, as PyTorch's cascade sum), `L` lanes per vector (8 f32 / 4 f64 on AVX2) and ε the
-//! lane type's (2⁻²⁴ for f32, f16
-//! and bf16, which accumulate in f32; 2⁻⁵³ for f64), plus the final rounding to the result dtype
-//! (½ ULP). `mean` divides the sum by `n` in f64 and rounds once, so its bound is the sum's divided
-//! by `n`, plus ½ ULP (f16 and bf16 too: not through f32). Integers sum exactly in i64 (wrapping
-//! on overflow). NaN and ±inf propagate as in IEEE sums (`inf + -inf = NaN`).
+//! lane type's (2⁻²⁴ for f32, f16 and bf16, which accumulate in f32; 2⁻⁵³ for f64), plus the
+//! final rounding to the result dtype (½ ULP). `mean` divides the sum by `n` in f64 and rounds
+//! once, so its bound is the sum's divided by `n`, plus ½ ULP (f16 and bf16 too: not through f32).
+//! Integers sum exactly in i64 (wrapping on overflow). NaN and ±inf propagate as in IEEE sums (`inf + -inf = NaN`).
 
 use op_macros::custom_op;
 use op_runtime::{DType, Error, Meta, Result, Tensor};

@@ -11,9 +11,9 @@
 //! While a row is worked on, the next row is prefetched, so that reading it overlaps this row's
 //! compute and writes (`PREFETCH_MAX_ROW_BYTES`). Norms make two passes (statistics, output), each
 //! prefetching the next row; layer_norm gets its mean and variance in one pass (`moments`,
-//! Welford's update per lane, relative to the row's first element). Softmax keeps its exponentials in the output row itself (plain
-//! stores of f32/f64) or in an f32/f64 scratch row (non-temporal stores, half types), then scales
-//! them by `1 / Σ`.
+//! Welford's update per lane, relative to the row's first element). Softmax keeps its
+//! exponentials in the output row itself (plain stores of f32/f64) or in an f32/f64 scratch row
+//! (non-temporal stores, half types), then scales them by `1 / Σ`.
 //!
 //! Accuracy: sums have relative error ≤ (cols / (4·LANES) + 8) · ε · Σ|x| / |Σx| (ε of the lane type)
 //! in softmax and the norms; the reductions cascade long rows (`cascade`: at most
@@ -779,21 +779,14 @@ unsafe fn exp_front<S: Simd<Elem = T::Lane>, T: Element>(
     exp_stage1_for(s, s.sub(unsafe { x.load(s, i) }, m), half)
 }
 
-/// The statistics of a layer_norm row: the mean as `shift + mean`, and the biased variance.
+/// The mean and the biased variance of a row, in f64, in one pass and without cancellation
+/// whatever the mean.
 ///
-/// `shift` is the row's first element (in lanes): every sum is taken over `x - shift`, so the
+/// Every sum is taken over `x - shift`, `shift` the row's first element (in lanes), so the
 /// accumulated means are about as large as the deviations, not as the data, and their rounding
 /// error is relative to the spread of the row, not to its offset (data at 100 ± 1 in f32: without
 /// the shift, rounding the mean cost up to 1 ULP of 100, 2·10⁴ ULP of the normalised outputs
-/// near 0).
-struct Moments<L> {
-    shift: L,
-    mean: f64,
-    var: f64,
-}
-
-/// The mean and the biased variance of a row ([`Moments`]), in one pass and without cancellation
-/// whatever the mean.
+/// near 0). The shift is added back in f64.
 ///
 /// Each of the `4 · LANES` lanes of four accumulators runs Welford's update over its own elements
 /// (`d = x - m; m += d / k; M2 += d (x - m)`) for the whole blocks of `4 · LANES`; the partials, all
@@ -815,16 +808,12 @@ unsafe fn moments<S: Simd<Elem = T::Lane>, T: Element>(
     x: *const T,
     cols: usize,
     ahead: *const T,
-) -> Moments<T::Lane> {
+) -> (f64, f64) {
     let l = S::LANES;
     let blocks = cols / (4 * l);
     let zero = s.splat(T::Lane::ZERO);
     if cols == 0 {
-        return Moments {
-            shift: T::Lane::ZERO,
-            mean: 0.0,
-            var: 0.0,
-        };
+        return (0.0, 0.0);
     }
     // SAFETY: cols > 0.
     let shift = unsafe { x.read() }.to_lane();
@@ -900,23 +889,22 @@ unsafe fn moments<S: Simd<Elem = T::Lane>, T: Element>(
         }
         let var = m2 / cols as f64;
         if var.is_finite() {
-            return Moments { shift, mean, var };
+            return (shift.to_f64() + mean, var);
         }
         // Overflow in the lanes, or NaN/inf in the row (which stays NaN in f64).
-        let (mean, var) = moments_f64(x, cols, shift.to_f64());
-        Moments { shift, mean, var }
+        moments_f64(x, cols)
     }
 }
 
-/// The mean (less `shift`) and biased variance of a row in f64, element by element: the rare
-/// rows whose squares overflow the lanes ([`moments`]).
+/// The mean and biased variance of a row in f64 (two passes, element by element): the rare rows
+/// whose squares overflow the lanes ([`moments`]).
 ///
 /// # Safety
 /// `x` readable for `cols` elements.
 #[cold]
-unsafe fn moments_f64<T: Element>(x: *const T, cols: usize, shift: f64) -> (f64, f64) {
+unsafe fn moments_f64<T: Element>(x: *const T, cols: usize) -> (f64, f64) {
     // SAFETY: i < cols.
-    let at = |i: usize| unsafe { x.add(i).read() }.to_lane().to_f64() - shift;
+    let at = |i: usize| unsafe { x.add(i).read() }.to_lane().to_f64();
     let mean = (0..cols).map(at).sum::<f64>() / cols as f64;
     let m2 = (0..cols).map(|i| (at(i) - mean).powi(2)).sum::<f64>();
     (mean, m2 / cols as f64)
@@ -1284,10 +1272,9 @@ impl<T: Element, P: Element<Lane = T::Lane>> RowOp<T> for Norm<'_, P> {
                     |i, len| s.mul(load_n(s, x.add(i), len), rstd),
                 );
             }
-            let Moments { shift, mean, var } = moments(s, x, cols, ahead);
+            let (mean, var) = moments(s, x, cols, ahead);
             // The mean as two lane values, `hi + lo`: `x - hi` is exact near the mean whatever its
             // size, and `lo` is what rounding the mean to lanes would have lost.
-            let mean = shift.to_f64() + mean;
             let hi = T::Lane::from_f64(mean);
             let (hi, lo) = (s.splat(hi), s.constant(mean - hi.to_f64()));
             let rstd = s.constant(1.0 / (var + self.eps).sqrt());
